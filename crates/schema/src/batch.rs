@@ -1,0 +1,431 @@
+//! The column list (single source of truth), the Arrow schema and the typed `BatchBuilder`.
+//!
+//! The `columns!` table below is the only place a column is declared. From it come the Arrow
+//! schema, the column docs (`COLUMNS`, rendered by `azlog schema`), one concrete builder per
+//! column in [`BatchBuilder`] and one typed setter per column on [`RowWriter`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+
+use crate::column::{BinCol, ColumnKind, DictCol, I16Col, I32Col, I64Col, ListCol, StrCol, TsCol};
+use crate::time::EventTime;
+
+/// Name of the schema, written to the `azlog.schema` metadata key.
+pub const SCHEMA_NAME: &str = "azlog.unified";
+/// Semver of the column list, written to `azlog.schema_version`.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+/// Number of columns in the unified schema.
+pub const COLUMN_COUNT: usize = 62;
+/// Rows per `RecordBatch` unless a builder is told otherwise.
+pub const DEFAULT_BATCH_ROWS: usize = 64 * 1024;
+
+/// The description of one column, as generated from the column table.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnDef {
+    /// 1-based column number; also the stable Parquet field id.
+    pub number: usize,
+    /// Column name (snake_case).
+    pub name: &'static str,
+    /// Arrow type as text (`Utf8`, `Dict`, `Int64`, ...).
+    pub type_name: &'static str,
+    /// Whether the column may hold nulls.
+    pub nullable: bool,
+    /// What the column means.
+    pub doc: &'static str,
+}
+
+macro_rules! kind_name {
+    (TsCol) => {
+        "Timestamp(Microsecond, \"UTC\")"
+    };
+    (I16Col) => {
+        "Int16"
+    };
+    (I32Col) => {
+        "Int32"
+    };
+    (I64Col) => {
+        "Int64"
+    };
+    (StrCol) => {
+        "Utf8"
+    };
+    (DictCol) => {
+        "Dictionary(Int32, Utf8)"
+    };
+    (BinCol) => {
+        "Binary"
+    };
+    (ListCol) => {
+        "List(Utf8)"
+    };
+}
+
+macro_rules! columns {
+    ($( $num:literal $name:ident : $kind:ident, $nullable:literal, $doc:literal; )*) => {
+        /// Every column of the unified schema, in order.
+        pub const COLUMNS: [ColumnDef; COLUMN_COUNT] = [
+            $( ColumnDef {
+                number: $num,
+                name: stringify!($name),
+                type_name: kind_name!($kind),
+                nullable: $nullable,
+                doc: $doc,
+            }, )*
+        ];
+
+        /// Column positions (0-based) by name, for code that reads batches back.
+        pub mod col {
+            $(
+                #[doc = $doc]
+                #[allow(non_upper_case_globals)]
+                pub const $name: usize = $num - 1;
+            )*
+        }
+
+        fn fields() -> Vec<Field> {
+            vec![ $( {
+                let mut md = HashMap::new();
+                md.insert("PARQUET:field_id".to_string(), $num.to_string());
+                Field::new(stringify!($name), <$kind as ColumnKind>::data_type(), $nullable)
+                    .with_metadata(md)
+            }, )* ]
+        }
+
+        /// Typed builders for every column: appends rows, produces `RecordBatch`es of the
+        /// unified schema. Rows are written through [`BatchBuilder::row`].
+        pub struct BatchBuilder {
+            $( $name: $kind, )*
+            rows: usize,
+            batch_rows: usize,
+            done: Vec<RecordBatch>,
+            error: Option<ArrowError>,
+        }
+
+        impl BatchBuilder {
+            /// A builder that cuts a batch every `batch_rows` rows (at least 1).
+            pub fn new(batch_rows: usize) -> Self {
+                let batch_rows = batch_rows.max(1);
+                let cap = batch_rows.min(8192);
+                Self {
+                    $( $name: <$kind as ColumnKind>::with_capacity(cap), )*
+                    rows: 0,
+                    batch_rows,
+                    done: Vec::new(),
+                    error: None,
+                }
+            }
+
+            fn finish_columns(&mut self) -> Vec<ArrayRef> {
+                vec![ $( self.$name.finish(), )* ]
+            }
+        }
+
+        /// One row being written. Each setter fills one column; a column left unset is null
+        /// (a NOT NULL column left unset gets its neutral value and trips a debug assertion).
+        /// The row is committed when the writer is dropped.
+        pub struct RowWriter<'b> {
+            b: &'b mut BatchBuilder,
+            set: u64,
+        }
+
+        impl RowWriter<'_> {
+            $(
+                #[doc = $doc]
+                #[inline]
+                pub fn $name<'v>(
+                    &mut self,
+                    v: impl Into<Option<<$kind as ColumnKind>::Value<'v>>>,
+                ) -> &mut Self {
+                    const BIT: u64 = 1u64 << ($num - 1);
+                    if self.set & BIT != 0 {
+                        debug_assert!(false, concat!("column set twice: ", stringify!($name)));
+                        return self;
+                    }
+                    self.set |= BIT;
+                    match v.into() {
+                        Some(v) => self.b.$name.append(v),
+                        None => self.b.$name.append_null(),
+                    }
+                    self
+                }
+            )*
+
+            fn fill_unset(&mut self) {
+                $(
+                    if self.set & (1u64 << ($num - 1)) == 0 {
+                        if $nullable {
+                            self.b.$name.append_null();
+                        } else {
+                            debug_assert!(false, concat!("NOT NULL column unset: ", stringify!($name)));
+                            self.b.$name.append_default();
+                        }
+                    }
+                )*
+            }
+        }
+    };
+}
+
+columns! {
+    1 event_time: TsCol, true, "When the event happened, UTC, floored to the microsecond.";
+    2 event_time_extra_ns: I16Col, true, "Nanoseconds beyond `event_time` (0–999); null iff `event_time` is null.";
+    3 log_family: DictCol, false, "`storage_analytics`, `nsg_flow`, `vnet_flow`, `activity_log`, `resource_log`.";
+    4 format_version: DictCol, true, "Source-declared format version (`1.0`, `2.0`, `1`, `2`, `4`, storage `schemaVersion`) or an azlog variant tag (`storage-export`, `api-export`).";
+    5 category: DictCol, true, "Azure log category, verbatim (`StorageRead`, `AuditEvent`, `Administrative`, `NetworkSecurityGroupFlowEvent`).";
+    6 operation: DictCol, true, "Operation name, verbatim (`GetBlob`, `SecretGet`, `MICROSOFT.…/WRITE`).";
+    7 ocsf_class_uid: I32Col, true, "OCSF class the row corresponds to (4001, 6003, 3002) or null.";
+    8 outcome: DictCol, true, "`success`, `failure`, `unknown`; null when not applicable (flows: see `action`).";
+    9 result_type: DictCol, true, "Primary source result, verbatim (Storage Analytics `request-status`, `resultType`, storage `statusText`, sign-in error code).";
+    10 result_signature: DictCol, true, "`resultSignature` verbatim (activity sub-status, Key Vault `OK`/`Forbidden`).";
+    11 result_description: StrCol, true, "`resultDescription` or failure reason, verbatim.";
+    12 http_status: I16Col, true, "HTTP status code when numeric.";
+    13 level: DictCol, true, "`critical`, `error`, `warning`, `informational`, `verbose`.";
+    14 user_name: StrCol, true, "Acting principal's name, UPN when known, verbatim case.";
+    15 user_id: StrCol, true, "Entra object id of the acting principal (lowercase GUID).";
+    16 app_id: StrCol, true, "OAuth client application id (lowercase GUID).";
+    17 app_name: DictCol, true, "Application display name.";
+    18 tenant_id: DictCol, true, "Entra tenant of the principal or record (lowercase GUID), never a workspace id.";
+    19 auth_type: DictCol, true, "How the request authenticated, verbatim (`sas`, `bearer`, `AccountKey`, `OAuth`).";
+    20 src_ip: StrCol, true, "Source / caller IP, canonical text (IPv4-mapped IPv6 folded to IPv4).";
+    21 src_port: I32Col, true, "Source port.";
+    22 src_geo_country: DictCol, true, "ISO 3166-1 alpha-2 country of the source, as reported by Azure.";
+    23 dst_ip: StrCol, true, "Destination IP, canonical text.";
+    24 dst_port: I32Col, true, "Destination port.";
+    25 ip_protocol: I16Col, true, "IANA protocol number.";
+    26 network_transport: DictCol, true, "IANA keyword, lowercase (`tcp`, `udp`, `icmp`, `ipv6-icmp`).";
+    27 app_protocol: DictCol, true, "Application protocol, lowercase (`https`, `http`, `smb`).";
+    28 network_direction: DictCol, true, "`inbound` / `outbound`, relative to the NIC or subnet that logged the flow.";
+    29 action: DictCol, true, "Policy decision: `allow` / `deny`.";
+    30 flow_state: DictCol, true, "`begin`, `continue`, `end`, `deny`.";
+    31 flow_encryption: DictCol, true, "VNet encryption code, verbatim (`X`, `NX`, `NX_…`).";
+    32 rule_name: DictCol, true, "NSG / security-admin rule that decided the flow.";
+    33 nic_mac: DictCol, true, "MAC of the interface that logged the flow, `00-0D-3A-1B-2C-3D` form.";
+    34 src_bytes: I64Col, true, "Bytes sent by the source (flows: src→dst; storage: request body).";
+    35 dst_bytes: I64Col, true, "Bytes sent by the destination (flows: dst→src; storage: response body).";
+    36 src_packets: I64Col, true, "Packets sent by the source.";
+    37 dst_packets: I64Col, true, "Packets sent by the destination.";
+    38 http_method: DictCol, true, "HTTP verb when the source records it.";
+    39 url: StrCol, true, "Request URL, verbatim (after HTML decoding for Storage Analytics).";
+    40 target_object: StrCol, true, "The object read or changed: blob key, secret id, Entra target.";
+    41 user_agent: StrCol, true, "User-Agent (or Key Vault `clientInfo`), verbatim.";
+    42 duration_ms: I64Col, true, "End-to-end duration in milliseconds.";
+    43 server_latency_ms: I64Col, true, "Server-side latency in milliseconds (storage).";
+    44 correlation_id: StrCol, true, "Correlation / service request id, verbatim.";
+    45 client_request_id: StrCol, true, "Client-supplied request id (`x-ms-client-request-id`).";
+    46 record_uid: StrCol, true, "The source's own unique id for this record, when it has one.";
+    47 resource_id: DictCol, true, "Azure resource id, verbatim.";
+    48 subscription_id: DictCol, true, "Subscription GUID from the resource id, lowercase.";
+    49 resource_group: DictCol, true, "Resource group, lowercase.";
+    50 resource_type: DictCol, true, "ARM type path, lowercase (`microsoft.storage/storageaccounts/blobservices`).";
+    51 resource_name: DictCol, true, "Name of the top-level resource, lowercase (storage account, vault, NSG).";
+    52 region: DictCol, true, "Azure location, lowercase without spaces (`westeurope`, `global`).";
+    53 extra: StrCol, true, "JSON object with every source field not fully represented by a column; null when empty.";
+    54 parse_issues: ListCol, true, "Codes for partial problems on this row (`time_unparsed`, `ip_invalid:src`, …); null when clean.";
+    55 source_file: DictCol, false, "Input path relative to the input root; archive members as `dump.zip!/path/in/zip`.";
+    56 source_offset: I64Col, false, "Byte offset of the row's evidence in the (decompressed) file.";
+    57 source_length: I32Col, false, "Length in bytes of that evidence.";
+    58 source_line: I64Col, false, "1-based line number where the evidence starts.";
+    59 record_index: I64Col, false, "0-based ordinal of the record in the file (line, JSON Lines line, `records[]` element).";
+    60 item_index: I32Col, true, "0-based ordinal of the tuple within its record, counted across nested arrays; null for whole-record rows.";
+    61 json_path: StrCol, true, "Opt-in: JSONPath of the evidence when it is not a whole line.";
+    62 raw: BinCol, true, "Exact source bytes of the evidence (opt-in, `--raw`); always filled for rejected records.";
+}
+
+/// The unified Arrow schema, with `PARQUET:field_id` on every field and the schema name and
+/// version in its metadata.
+pub fn schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let mut md = HashMap::new();
+            md.insert("azlog.schema".to_string(), SCHEMA_NAME.to_string());
+            md.insert(
+                "azlog.schema_version".to_string(),
+                SCHEMA_VERSION.to_string(),
+            );
+            Arc::new(Schema::new_with_metadata(fields(), md))
+        })
+        .clone()
+}
+
+/// Position of the evidence a row came from (schema.md §5.8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Provenance {
+    /// Byte offset of the evidence in the file.
+    pub offset: u64,
+    /// Length of the evidence in bytes.
+    pub length: u64,
+    /// 1-based line where the evidence starts.
+    pub line: u64,
+    /// 0-based record ordinal in the file.
+    pub record_index: u64,
+    /// 0-based item (flow tuple) ordinal within the record.
+    pub item_index: Option<u32>,
+}
+
+impl BatchBuilder {
+    /// Starts a row. The row is committed when the returned writer is dropped.
+    #[inline]
+    pub fn row(&mut self) -> RowWriter<'_> {
+        RowWriter { b: self, set: 0 }
+    }
+
+    /// Rows appended and not yet cut into a batch.
+    pub fn pending_rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Rows waiting in finished batches plus pending rows.
+    pub fn len(&self) -> usize {
+        self.rows + self.done.iter().map(RecordBatch::num_rows).sum::<usize>()
+    }
+
+    /// True when nothing was appended since the last [`BatchBuilder::take_batches`].
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cuts the pending rows into a batch (if any).
+    pub fn flush(&mut self) {
+        if self.rows == 0 {
+            return;
+        }
+        let columns = self.finish_columns();
+        self.rows = 0;
+        match RecordBatch::try_new(schema(), columns) {
+            Ok(b) => self.done.push(b),
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Flushes and hands out every finished batch, in row order.
+    pub fn take_batches(&mut self) -> Result<Vec<RecordBatch>, ArrowError> {
+        self.flush();
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        Ok(std::mem::take(&mut self.done))
+    }
+}
+
+impl Default for BatchBuilder {
+    fn default() -> Self {
+        Self::new(DEFAULT_BATCH_ROWS)
+    }
+}
+
+impl RowWriter<'_> {
+    /// Sets `event_time` and `event_time_extra_ns` together (both null for `None`).
+    #[inline]
+    pub fn time(&mut self, t: Option<EventTime>) -> &mut Self {
+        match t {
+            Some(t) => self.event_time(t.micros).event_time_extra_ns(t.extra_ns),
+            None => self.event_time(None).event_time_extra_ns(None),
+        }
+    }
+
+    /// Sets the NOT NULL provenance columns and `item_index`.
+    #[inline]
+    pub fn provenance(&mut self, source_file: &str, p: &Provenance) -> &mut Self {
+        self.source_file(source_file)
+            .source_offset(clamp_i64(p.offset))
+            .source_length(i32::try_from(p.length).unwrap_or(i32::MAX))
+            .source_line(clamp_i64(p.line))
+            .record_index(clamp_i64(p.record_index))
+            .item_index(p.item_index.map(|i| i32::try_from(i).unwrap_or(i32::MAX)))
+    }
+}
+
+fn clamp_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Drop for RowWriter<'_> {
+    fn drop(&mut self) {
+        self.fill_unset();
+        self.b.rows += 1;
+        if self.b.rows >= self.b.batch_rows {
+            self.b.flush();
+        }
+    }
+}
+
+/// True for an Arrow type used by the schema as a dictionary column.
+pub fn is_dict(dt: &DataType) -> bool {
+    matches!(dt, DataType::Dictionary(_, _))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_complete_and_ordered() {
+        for (i, c) in COLUMNS.iter().enumerate() {
+            assert_eq!(c.number, i + 1, "{}", c.name);
+        }
+        let s = schema();
+        assert_eq!(s.fields().len(), COLUMN_COUNT);
+        assert_eq!(s.field(col::source_file).name(), "source_file");
+        assert!(!s.field(col::log_family).is_nullable());
+        assert_eq!(
+            s.field(col::event_time)
+                .metadata()
+                .get("PARQUET:field_id")
+                .map(String::as_str),
+            Some("1")
+        );
+        let not_null: Vec<_> = COLUMNS
+            .iter()
+            .filter(|c| !c.nullable)
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            not_null,
+            [
+                "log_family",
+                "source_file",
+                "source_offset",
+                "source_length",
+                "source_line",
+                "record_index"
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_become_batches_of_the_schema() {
+        let mut b = BatchBuilder::new(2);
+        for i in 0..3u64 {
+            let mut r = b.row();
+            r.log_family("storage_analytics")
+                .src_port(443)
+                .parse_issues(&["x"][..])
+                .provenance(
+                    "a.log",
+                    &Provenance {
+                        offset: i * 10,
+                        length: 9,
+                        line: i + 1,
+                        ..Default::default()
+                    },
+                );
+        }
+        let batches = b.take_batches().expect("batches");
+        assert_eq!(
+            batches
+                .iter()
+                .map(RecordBatch::num_rows)
+                .collect::<Vec<_>>(),
+            [2, 1]
+        );
+        assert_eq!(batches[0].schema(), schema());
+        assert_eq!(batches[0].column(col::event_time).null_count(), 2);
+        assert_eq!(batches[0].column(col::src_port).null_count(), 0);
+        assert!(b.is_empty());
+    }
+}

@@ -1,0 +1,217 @@
+//! Typed column builders: one concrete Arrow builder per column kind.
+//!
+//! Every column of the unified schema has one of these kinds. The kind fixes the Arrow type, the
+//! value a row appends and how a null or a "not set" value is written, so `BatchBuilder` never
+//! boxes a builder or downcasts per value.
+
+use std::sync::Arc;
+
+use arrow_array::ArrayRef;
+use arrow_array::builder::{
+    BinaryBuilder, Int16Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
+    StringDictionaryBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::types::Int32Type;
+use arrow_schema::{DataType, Field, TimeUnit};
+
+/// What every column kind can do. Implemented by the builders in this module.
+pub trait ColumnKind {
+    /// The value one row appends (borrowed where the column holds bytes).
+    type Value<'a>;
+    /// The Arrow type of the finished array.
+    fn data_type() -> DataType;
+    /// A new builder with room for `rows` values.
+    fn with_capacity(rows: usize) -> Self;
+    /// Appends one value.
+    fn append(&mut self, v: Self::Value<'_>);
+    /// Appends a null.
+    fn append_null(&mut self);
+    /// Appends the neutral value of a NOT NULL column that a parser failed to set.
+    fn append_default(&mut self);
+    /// Finishes the array and resets the builder.
+    fn finish(&mut self) -> ArrayRef;
+}
+
+/// `Timestamp(Microsecond, "UTC")`.
+pub struct TsCol(TimestampMicrosecondBuilder);
+/// `Int16`.
+pub struct I16Col(Int16Builder);
+/// `Int32`.
+pub struct I32Col(Int32Builder);
+/// `Int64`.
+pub struct I64Col(Int64Builder);
+/// `Utf8`.
+pub struct StrCol(StringBuilder);
+/// `Dictionary(Int32, Utf8)`.
+pub struct DictCol(StringDictionaryBuilder<Int32Type>);
+/// `Binary`.
+pub struct BinCol(BinaryBuilder);
+/// `List(Utf8)`.
+pub struct ListCol(ListBuilder<StringBuilder>);
+
+/// The UTC zone string every timestamp column carries.
+pub const UTC: &str = "UTC";
+
+macro_rules! primitive_kind {
+    ($t:ident, $b:ident, $v:ty, $dt:expr) => {
+        impl ColumnKind for $t {
+            type Value<'a> = $v;
+            fn data_type() -> DataType {
+                $dt
+            }
+            fn with_capacity(rows: usize) -> Self {
+                Self($b::with_capacity(rows))
+            }
+            #[inline]
+            fn append(&mut self, v: $v) {
+                self.0.append_value(v)
+            }
+            #[inline]
+            fn append_null(&mut self) {
+                self.0.append_null()
+            }
+            fn append_default(&mut self) {
+                self.0.append_value(Default::default())
+            }
+            fn finish(&mut self) -> ArrayRef {
+                Arc::new(self.0.finish())
+            }
+        }
+    };
+}
+
+primitive_kind!(I16Col, Int16Builder, i16, DataType::Int16);
+primitive_kind!(I32Col, Int32Builder, i32, DataType::Int32);
+primitive_kind!(I64Col, Int64Builder, i64, DataType::Int64);
+
+impl ColumnKind for TsCol {
+    type Value<'a> = i64;
+    fn data_type() -> DataType {
+        DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into()))
+    }
+    fn with_capacity(rows: usize) -> Self {
+        Self(TimestampMicrosecondBuilder::with_capacity(rows).with_timezone(UTC))
+    }
+    #[inline]
+    fn append(&mut self, v: i64) {
+        self.0.append_value(v)
+    }
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null()
+    }
+    fn append_default(&mut self) {
+        self.0.append_value(0)
+    }
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+impl ColumnKind for StrCol {
+    type Value<'a> = &'a str;
+    fn data_type() -> DataType {
+        DataType::Utf8
+    }
+    fn with_capacity(rows: usize) -> Self {
+        Self(StringBuilder::with_capacity(rows, rows * 16))
+    }
+    #[inline]
+    fn append(&mut self, v: &str) {
+        self.0.append_value(v)
+    }
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null()
+    }
+    fn append_default(&mut self) {
+        self.0.append_value("")
+    }
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+impl ColumnKind for DictCol {
+    type Value<'a> = &'a str;
+    fn data_type() -> DataType {
+        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+    }
+    fn with_capacity(rows: usize) -> Self {
+        Self(StringDictionaryBuilder::with_capacity(rows, 64, 1024))
+    }
+    #[inline]
+    fn append(&mut self, v: &str) {
+        self.0.append_value(v)
+    }
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null()
+    }
+    fn append_default(&mut self) {
+        self.0.append_value("")
+    }
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+impl ColumnKind for BinCol {
+    type Value<'a> = &'a [u8];
+    fn data_type() -> DataType {
+        DataType::Binary
+    }
+    fn with_capacity(rows: usize) -> Self {
+        Self(BinaryBuilder::with_capacity(rows, 0))
+    }
+    #[inline]
+    fn append(&mut self, v: &[u8]) {
+        self.0.append_value(v)
+    }
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null()
+    }
+    fn append_default(&mut self) {
+        self.0.append_value(b"")
+    }
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
+
+/// The child field of `parse_issues`.
+pub fn list_item_field() -> Field {
+    Field::new("item", DataType::Utf8, true)
+}
+
+impl ColumnKind for ListCol {
+    type Value<'a> = &'a [&'a str];
+    fn data_type() -> DataType {
+        DataType::List(Arc::new(list_item_field()))
+    }
+    fn with_capacity(rows: usize) -> Self {
+        Self(ListBuilder::with_capacity(StringBuilder::new(), rows).with_field(list_item_field()))
+    }
+    fn append(&mut self, v: &[&str]) {
+        if v.is_empty() {
+            // An empty list of issues means a clean row: null, as the schema says.
+            self.0.append_null();
+            return;
+        }
+        for s in v {
+            self.0.values().append_value(s);
+        }
+        self.0.append(true);
+    }
+    #[inline]
+    fn append_null(&mut self) {
+        self.0.append_null()
+    }
+    fn append_default(&mut self) {
+        self.0.append_null()
+    }
+    fn finish(&mut self) -> ArrayRef {
+        Arc::new(self.0.finish())
+    }
+}
