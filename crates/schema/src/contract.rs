@@ -83,3 +83,20 @@ impl ParseStats {
 
 /// The UTF-8 byte-order mark; stripped at file start, counted in offsets.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What every family's parser implements. One parser value per worker thread: it owns its
+/// scratch buffers and reuses them across inputs.
+///
+/// `input` is one whole file or one record-aligned chunk of it (see [`Origin`]). Every record
+/// in it is either appended to `out` as a row or pushed to `rejects`, and the returned counts
+/// say so (`records_read == rows + rejected`). Bad input never panics.
+pub trait RecordParser: Send {
+    /// Parses `input`, appending rows and rejects.
+    fn parse(
+        &mut self,
+        input: &[u8],
+        origin: &Origin<'_>,
+        out: &mut crate::BatchBuilder,
+        rejects: &mut Vec<Reject>,
+    ) -> ParseStats;
+}

@@ -38,6 +38,6 @@ pub use batch::{
     BatchBuilder, COLUMN_COUNT, COLUMNS, ColumnDef, DEFAULT_BATCH_ROWS, Provenance, RowWriter,
     SCHEMA_NAME, SCHEMA_VERSION, col, is_dict, schema,
 };
-pub use contract::{BOM, Origin, ParseStats, Reject};
+pub use contract::{BOM, Origin, ParseStats, RecordParser, Reject};
 pub use extra::{JsonObject, push_json_string};
 pub use time::EventTime;
