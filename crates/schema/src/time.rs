@@ -130,12 +130,8 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 fn instant(
-    y: i64,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    s: u32,
+    (y, mo, d): (i64, u32, u32),
+    (h, mi, s): (u32, u32, u32),
     nanos: u32,
     off_min: i32,
 ) -> Option<EventTime> {
@@ -229,7 +225,7 @@ pub fn parse_iso8601(b: &[u8]) -> Option<Iso8601> {
         return None;
     }
     let off = if let Zone::Offset(m) = zone { m } else { 0 };
-    let time = instant(i64::from(y), mo, d, h, mi, s, nanos, off)?;
+    let time = instant((i64::from(y), mo, d), (h, mi, s), nanos, off)?;
     Some(Iso8601 {
         time,
         fraction_digits: nd,
@@ -299,7 +295,7 @@ pub fn parse_http_date(b: &[u8]) -> Option<EventTime> {
     if rest != b" GMT" && rest != b" UTC" {
         return None;
     }
-    instant(y, mo, d, h, mi, s, 0, 0)
+    instant((y, mo, d), (h, mi, s), 0, 0)
 }
 
 fn number(b: &[u8], mut i: usize, max_digits: usize) -> Option<(u32, usize)> {
@@ -398,7 +394,7 @@ pub fn parse_us_datetime(b: &[u8]) -> Option<EventTime> {
     if s > 59 {
         s = 60;
     }
-    instant(i64::from(y), mo, d, h, mi, s, nanos, off)
+    instant((i64::from(y), mo, d), (h, mi, s), nanos, off)
 }
 
 /// Tries every text form the JSON families use: ISO 8601, then US-style / slash-ISO, then
