@@ -1,0 +1,332 @@
+//! Hive-partitioned Parquet output (schema.md §6): one open file per `(family, event_date)`
+//! partition, rows in input order, written under a temporary name and renamed when complete.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, TimestampMicrosecondType};
+use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_select::filter::filter_record_batch;
+use azlog_schema::time::civil_from_days;
+use azlog_schema::{COLUMNS, SCHEMA_NAME, SCHEMA_VERSION, col, schema};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression as PqCompression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+use sha2::{Digest, Sha256};
+
+use crate::ConvertError;
+use crate::detect::path_date;
+use crate::options::{Compression, ConvertOptions};
+
+/// Columns whose values are nearly unique: dictionary encoding would only burn CPU (§6.4).
+const NO_DICTIONARY: [&str; 4] = ["extra", "raw", "json_path", "url"];
+/// Point-lookup columns that get bloom filters (§6.5).
+const BLOOM: [&str; 6] = [
+    "src_ip",
+    "dst_ip",
+    "user_name",
+    "user_id",
+    "correlation_id",
+    "target_object",
+];
+
+/// The partition a row belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct PartitionKey {
+    family: String,
+    date: Option<(i64, u32, u32)>,
+}
+
+impl PartitionKey {
+    fn dir(&self) -> String {
+        let date = match self.date {
+            Some((y, m, d)) => format!("{y:04}-{m:02}-{d:02}"),
+            None => "__HIVE_DEFAULT_PARTITION__".to_string(),
+        };
+        format!("family={}/event_date={date}", self.family)
+    }
+}
+
+/// A finished output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the output directory, `/`-separated.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+}
+
+struct OpenFile {
+    tmp: PathBuf,
+    dir: PathBuf,
+    writer: ArrowWriter<BufWriter<File>>,
+    rows: u64,
+    sources: BTreeSet<String>,
+}
+
+/// For every source file, the output files its rows went to.
+pub(crate) type OutputsBySource = BTreeMap<String, Vec<String>>;
+
+/// Writes one dataset (the main tree or the rejects tree).
+pub(crate) struct DatasetWriter {
+    root: PathBuf,
+    props: WriterProperties,
+    options_json: String,
+    open: BTreeMap<PartitionKey, OpenFile>,
+    /// Which partitions each source file wrote to, for the manifest.
+    touched: BTreeMap<String, BTreeSet<PartitionKey>>,
+    temp_seq: u64,
+}
+
+fn properties(opts: &ConvertOptions) -> WriterProperties {
+    let compression = match opts.compression {
+        Compression::Zstd(level) => {
+            PqCompression::ZSTD(ZstdLevel::try_new(level).unwrap_or_default())
+        }
+        Compression::Snappy => PqCompression::SNAPPY,
+    };
+    let mut b = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_coerce_types(true)
+        // A chunk that stayed dictionary encoded already lists every value in its dictionary.
+        .set_bloom_filter_for_dictionary_encoded_chunks(false)
+        .set_created_by(format!("azlog {}", env!("CARGO_PKG_VERSION")));
+    for c in NO_DICTIONARY {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(c), false);
+    }
+    for c in BLOOM {
+        b = b
+            .set_column_bloom_filter_enabled(ColumnPath::from(c), true)
+            .set_column_bloom_filter_fpp(ColumnPath::from(c), 0.01)
+            // Sized for a full row group, then folded down by the writer to what was inserted.
+            .set_column_bloom_filter_max_ndv(
+                ColumnPath::from(c),
+                opts.row_group_rows.max(1) as u64,
+            );
+    }
+    debug_assert!(COLUMNS.iter().any(|c| c.name == "extra"));
+    b.build()
+}
+
+fn io_err(path: &Path, what: &str, e: impl std::fmt::Display) -> ConvertError {
+    ConvertError::Output(format!("{what} {}: {e}", path.display()))
+}
+
+impl DatasetWriter {
+    pub(crate) fn new(root: PathBuf, opts: &ConvertOptions) -> Self {
+        Self {
+            root,
+            props: properties(opts),
+            options_json: opts.canonical_json(),
+            open: BTreeMap::new(),
+            touched: BTreeMap::new(),
+            temp_seq: 0,
+        }
+    }
+
+    /// Writes a batch whose rows all come from `source_file`, split by partition.
+    pub(crate) fn write(
+        &mut self,
+        batch: &RecordBatch,
+        source_file: &str,
+    ) -> Result<(), ConvertError> {
+        let (row_keys, keys) = partition_keys(batch, source_file);
+        if keys.len() == 1 {
+            return self.write_to(keys[0].clone(), batch, source_file);
+        }
+        for (k, key) in keys.iter().enumerate() {
+            let mask = BooleanArray::from(row_keys.iter().map(|&r| r == k).collect::<Vec<bool>>());
+            let part = filter_record_batch(batch, &mask)
+                .map_err(|e| ConvertError::Output(format!("partitioning rows: {e}")))?;
+            self.write_to(key.clone(), &part, source_file)?;
+        }
+        Ok(())
+    }
+
+    fn write_to(
+        &mut self,
+        key: PartitionKey,
+        batch: &RecordBatch,
+        source_file: &str,
+    ) -> Result<(), ConvertError> {
+        if !self.open.contains_key(&key) {
+            let f = self.open_file(&key)?;
+            self.open.insert(key.clone(), f);
+        }
+        let Some(f) = self.open.get_mut(&key) else {
+            return Err(ConvertError::Output("partition writer vanished".into()));
+        };
+        f.writer
+            .write(batch)
+            .map_err(|e| io_err(&f.tmp, "writing", e))?;
+        f.rows += batch.num_rows() as u64;
+        f.sources.insert(source_file.to_string());
+        self.touched
+            .entry(source_file.to_string())
+            .or_default()
+            .insert(key);
+        Ok(())
+    }
+
+    fn open_file(&mut self, key: &PartitionKey) -> Result<OpenFile, ConvertError> {
+        let dir = self.root.join(key.dir());
+        std::fs::create_dir_all(&dir).map_err(|e| io_err(&dir, "creating", e))?;
+        self.temp_seq += 1;
+        let tmp = dir.join(format!(
+            ".azlog-inprogress-{}-{}.parquet.tmp",
+            std::process::id(),
+            self.temp_seq
+        ));
+        let file = File::create(&tmp).map_err(|e| io_err(&tmp, "creating", e))?;
+        let mut writer = ArrowWriter::try_new(
+            BufWriter::with_capacity(1 << 20, file),
+            schema(),
+            Some(self.props.clone()),
+        )
+        .map_err(|e| io_err(&tmp, "starting", e))?;
+        for (k, v) in [
+            ("azlog.schema", SCHEMA_NAME.to_string()),
+            ("azlog.schema_version", SCHEMA_VERSION.to_string()),
+            (
+                "azlog.writer",
+                format!("azlog {}", env!("CARGO_PKG_VERSION")),
+            ),
+            ("azlog.partition", key.dir()),
+            ("azlog.row_order", "input".to_string()),
+            ("azlog.options", self.options_json.clone()),
+        ] {
+            writer.append_key_value_metadata(KeyValue::new(k.to_string(), v));
+        }
+        Ok(OpenFile {
+            tmp,
+            dir,
+            writer,
+            rows: 0,
+            sources: BTreeSet::new(),
+        })
+    }
+
+    /// Closes every file and renames it to its final name. Returns the files, and for every
+    /// source file the output files it went to.
+    pub(crate) fn finish(
+        self,
+        out_root: &Path,
+    ) -> Result<(Vec<OutputFile>, OutputsBySource), ConvertError> {
+        let mut files = Vec::new();
+        let mut names: BTreeMap<PartitionKey, String> = BTreeMap::new();
+        let mut first_error = None;
+        for (key, mut f) in self.open {
+            let mut h = Sha256::new();
+            for s in &f.sources {
+                h.update(s.as_bytes());
+                h.update([0u8]);
+            }
+            let digest: String = h
+                .finalize()
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            f.writer.append_key_value_metadata(KeyValue::new(
+                "azlog.inputs".to_string(),
+                format!(
+                    "{{\"count\":{},\"sha256_of_sorted_source_files\":\"{digest}\"}}",
+                    f.sources.len()
+                ),
+            ));
+            let name = format!("part-00000-{digest}.parquet");
+            let result = f
+                .writer
+                .close()
+                .map_err(|e| io_err(&f.tmp, "finishing", e))
+                .and_then(|_| {
+                    let dest = f.dir.join(&name);
+                    std::fs::rename(&f.tmp, &dest).map_err(|e| io_err(&dest, "renaming into", e))
+                });
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&f.tmp);
+                first_error.get_or_insert(e);
+                continue;
+            }
+            let rel = f.dir.join(&name);
+            let rel = rel.strip_prefix(out_root).unwrap_or(&rel);
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            names.insert(key, rel.clone());
+            files.push(OutputFile {
+                path: rel,
+                rows: f.rows,
+            });
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let per_source = self
+            .touched
+            .into_iter()
+            .map(|(s, keys)| {
+                (
+                    s,
+                    keys.iter().filter_map(|k| names.get(k).cloned()).collect(),
+                )
+            })
+            .collect();
+        Ok((files, per_source))
+    }
+
+    /// Removes every temporary file (after a fatal error).
+    pub(crate) fn abandon(self) {
+        for (_, f) in self.open {
+            drop(f.writer);
+            let _ = std::fs::remove_file(&f.tmp);
+        }
+    }
+}
+
+/// The partition of every row: `log_family` and the UTC date of `event_time`, else the date of
+/// the blob path, else the Hive null partition. Returns each row's index into the distinct
+/// keys, and the distinct keys in order of first appearance.
+fn partition_keys(batch: &RecordBatch, source_file: &str) -> (Vec<usize>, Vec<PartitionKey>) {
+    let fam = batch.column(col::log_family).as_dictionary::<Int32Type>();
+    let fam_values = fam.values().as_string::<i32>();
+    let times = batch
+        .column(col::event_time)
+        .as_primitive::<TimestampMicrosecondType>();
+    let fallback = path_date(source_file);
+    let mut raw: Vec<(Option<i32>, Option<i64>)> = Vec::new();
+    let mut rows = Vec::with_capacity(batch.num_rows());
+    for i in 0..batch.num_rows() {
+        let f = fam.is_valid(i).then(|| fam.keys().value(i));
+        let d = times
+            .is_valid(i)
+            .then(|| times.value(i).div_euclid(86_400_000_000));
+        let idx = match raw.iter().position(|&k| k == (f, d)) {
+            Some(p) => p,
+            None => {
+                raw.push((f, d));
+                raw.len() - 1
+            }
+        };
+        rows.push(idx);
+    }
+    let keys = raw
+        .into_iter()
+        .map(|(f, d)| PartitionKey {
+            family: f
+                .map_or("unknown", |k| fam_values.value(k as usize))
+                .to_string(),
+            date: d.map(civil_from_days).or(fallback),
+        })
+        .collect();
+    (rows, keys)
+}
