@@ -1,0 +1,467 @@
+//! One flow tuple: split on `,`, map per schema.md §4.1 / §5.5, write one row.
+
+use std::fmt::Write as _;
+
+use azlog_json::{BufAddr, Span};
+use azlog_schema::vocab::{self, ResourceIdParts};
+use azlog_schema::{BatchBuilder, EventTime, Provenance, ip, push_json_string, time};
+use simd_json::prelude::*;
+use simd_json::tape::Value;
+
+use crate::parser::{Job, RecordSite};
+
+/// The two record shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// NSG flow log: `properties.flows[].flows[].flowTuples[]`.
+    Nsg,
+    /// VNet flow log: `flowRecords.flows[].flowGroups[].flowTuples[]`.
+    Vnet,
+}
+
+/// Values shared by every tuple of a record.
+pub(crate) struct RecordCtx<'a> {
+    pub family: Family,
+    pub version: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub operation: Option<&'a str>,
+    pub resource_id: Option<&'a str>,
+    pub rid: &'a ResourceIdParts,
+    pub site: RecordSite,
+    /// Address of the scratch copy of the record, for tuple offsets.
+    pub addr: BufAddr,
+}
+
+/// Values shared by the tuples of one rule (NSG: rule + NIC; VNet: ACL + rule group).
+pub(crate) struct GroupCtx<'a> {
+    pub rule: Option<&'a str>,
+    /// Normalised MAC.
+    pub mac: Option<&'a str>,
+    /// The `extra` text for this group's tuples (empty for null).
+    pub extra: &'a str,
+    /// Indexes of the two enclosing arrays, for `json_path`.
+    pub path: (usize, usize),
+}
+
+/// Where a tuple sits in its record.
+#[derive(Clone, Copy)]
+pub(crate) struct TupleSite {
+    /// Index in its `flowTuples` array.
+    pub index: usize,
+    /// Ordinal within the record across nested arrays.
+    pub item: u32,
+}
+
+/// Field layouts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    V1,
+    V2,
+    Vnet,
+}
+
+/// Names under which a tuple field is kept in `extra.tuple` when no column reproduces it.
+const NSG_KEYS: [&str; 13] = [
+    "timestamp",
+    "srcIp",
+    "dstIp",
+    "srcPort",
+    "dstPort",
+    "protocol",
+    "direction",
+    "decision",
+    "state",
+    "packetsSrcToDst",
+    "bytesSrcToDst",
+    "packetsDstToSrc",
+    "bytesDstToSrc",
+];
+const VNET_KEYS: [&str; 13] = [
+    "timestamp",
+    "srcIp",
+    "dstIp",
+    "srcPort",
+    "dstPort",
+    "protocol",
+    "direction",
+    "state",
+    "encryption",
+    "packetsSrcToDst",
+    "bytesSrcToDst",
+    "packetsDstToSrc",
+    "bytesDstToSrc",
+];
+
+/// Buffers reused for every tuple.
+#[derive(Default)]
+pub(crate) struct TupleScratch {
+    src: String,
+    dst: String,
+    extra: String,
+    path: String,
+    issues: Vec<&'static str>,
+    /// Field indexes kept verbatim in `extra`.
+    kept: Vec<usize>,
+}
+
+/// The tuple's bytes between its quotes in `input`, found from the string's position in the
+/// scratch copy of the record.
+fn locate(s: &str, rec: &RecordCtx<'_>, input: &[u8]) -> Span {
+    let Some(off) = rec.addr.offset_of(s) else {
+        return rec.site.span;
+    };
+    let start = rec.site.span.start + off;
+    let end = start + s.len();
+    if input.get(start..end) == Some(s.as_bytes()) && input.get(end) == Some(&b'"') {
+        return Span { start, end };
+    }
+    // The string held escapes: find its closing quote in the source.
+    let mut p = start;
+    while let Some(k) = input.get(p..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+        let j = p + k;
+        if input.get(j) == Some(&b'"') {
+            return Span { start, end: j };
+        }
+        p = j + 2;
+    }
+    Span {
+        start,
+        end: rec.site.span.end,
+    }
+}
+
+fn port(s: &str) -> Result<Option<i32>, ()> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    match s.parse::<i32>() {
+        Ok(p) if p <= 65535 => Ok(Some(p)),
+        _ => Err(()),
+    }
+}
+
+fn counter(s: &str) -> Result<Option<i64>, ()> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    s.parse::<i64>().map(Some).map_err(|_| ())
+}
+
+impl TupleScratch {
+    /// Converts one tuple value into a row.
+    pub(crate) fn write(
+        &mut self,
+        t: Value<'_, '_>,
+        rec: &RecordCtx<'_>,
+        group: &GroupCtx<'_>,
+        ts: TupleSite,
+        job: &mut Job<'_, '_>,
+        out: &mut BatchBuilder,
+    ) {
+        let Self {
+            src,
+            dst,
+            extra,
+            path,
+            issues,
+            kept,
+        } = self;
+        issues.clear();
+        kept.clear();
+        let (text, span) = match t.into_string() {
+            Some(s) => (s, locate(s, rec, job.input)),
+            None => {
+                issues.push("tuple_not_string");
+                ("", rec.site.span)
+            }
+        };
+
+        // Split on every `,`; empty fields are fields.
+        let mut f: [&str; 13] = [""; 13];
+        let mut n = 0usize;
+        let mut start = 0usize;
+        for pos in memchr::memchr_iter(b',', text.as_bytes()) {
+            if let Some(slot) = f.get_mut(n) {
+                *slot = text.get(start..pos).unwrap_or_default();
+            }
+            n += 1;
+            start = pos + 1;
+        }
+        if let Some(slot) = f.get_mut(n) {
+            *slot = text.get(start..).unwrap_or_default();
+        }
+        n += 1;
+        let have = n.min(13);
+        let get = |i: usize| (i < have).then(|| f[i]);
+
+        let declared_v1 = rec.version == Some("1");
+        let (layout, expected) = match rec.family {
+            Family::Vnet => (Layout::Vnet, 13),
+            Family::Nsg => {
+                let layout = match n {
+                    8 => Layout::V1,
+                    13 => Layout::V2,
+                    _ if declared_v1 => Layout::V1,
+                    _ => Layout::V2,
+                };
+                let expected = match rec.version {
+                    Some("1") => 8,
+                    Some("2") => 13,
+                    _ if n == 8 => 8,
+                    _ => 13,
+                };
+                (layout, expected)
+            }
+        };
+        let field_count_bad = t.as_str().is_some() && n != expected;
+        if field_count_bad {
+            issues.push("tuple_field_count");
+        }
+
+        // Time.
+        let time: Option<EventTime> = get(0).and_then(|s| {
+            let t = time::parse_epoch(s.as_bytes());
+            if t.is_none() {
+                issues.push("time_unparsed");
+                kept.push(0);
+            }
+            t
+        });
+
+        // Addresses and ports.
+        let src_ip = get(1).and_then(|s| {
+            let r = ip::split_ip_port(s, false, "ip_invalid:src", src);
+            if let Some(i) = r.issue {
+                issues.push(i);
+            }
+            if !r.exact || r.port.is_some() {
+                kept.push(1);
+            }
+            r.ip
+        });
+        let dst_ip = get(2).and_then(|s| {
+            let r = ip::split_ip_port(s, false, "ip_invalid:dst", dst);
+            if let Some(i) = r.issue {
+                issues.push(i);
+            }
+            if !r.exact || r.port.is_some() {
+                kept.push(2);
+            }
+            r.ip
+        });
+        let mut port_of = |i: usize, issue: &'static str| {
+            get(i).and_then(|s| match port(s) {
+                Ok(p) => p,
+                Err(()) => {
+                    issues.push(issue);
+                    kept.push(i);
+                    None
+                }
+            })
+        };
+        let src_port = port_of(3, "port_invalid:src");
+        let dst_port = port_of(4, "port_invalid:dst");
+
+        // Protocol.
+        let mut ip_protocol = None;
+        let mut transport = None;
+        if let Some(p) = get(5) {
+            let letter = vocab::nsg_protocol(p.as_bytes());
+            let number = (layout == Layout::Vnet && !p.is_empty() && p.len() <= 3)
+                .then(|| p.parse::<i16>().ok())
+                .flatten()
+                .filter(|n| (0..=255).contains(n) && p.bytes().all(|b| b.is_ascii_digit()));
+            match (letter, number) {
+                (Some((n, k)), _) => {
+                    ip_protocol = Some(n);
+                    transport = Some(k);
+                }
+                (None, Some(n)) => {
+                    ip_protocol = Some(n);
+                    transport = vocab::iana_keyword(n);
+                }
+                (None, None) => {
+                    issues.push("unknown_protocol_code");
+                    kept.push(5);
+                }
+            }
+        }
+        // Direction.
+        let direction = get(6).and_then(|d| {
+            let v = vocab::direction(d.as_bytes());
+            if v.is_none() {
+                issues.push("unknown_direction_code");
+                kept.push(6);
+            }
+            v
+        });
+        // Decision and state.
+        let mut action = None;
+        let mut state = None;
+        let mut encryption = None;
+        match layout {
+            Layout::V1 | Layout::V2 => {
+                action = get(7).and_then(|d| {
+                    let v = vocab::decision(d.as_bytes());
+                    if v.is_none() {
+                        issues.push("unknown_decision_code");
+                        kept.push(7);
+                    }
+                    v
+                });
+                if layout == Layout::V2 {
+                    state = get(8).and_then(|s| {
+                        let v = vocab::flow_state(s.as_bytes(), false);
+                        if v.is_none() {
+                            issues.push("unknown_flow_state");
+                            kept.push(8);
+                        }
+                        v
+                    });
+                }
+            }
+            Layout::Vnet => {
+                if let Some(s) = get(7) {
+                    state = vocab::flow_state(s.as_bytes(), true);
+                    match state {
+                        Some("deny") => action = Some("deny"),
+                        Some(_) => action = Some("allow"),
+                        None => {
+                            issues.push("unknown_flow_state");
+                            kept.push(7);
+                        }
+                    }
+                }
+                encryption = get(8).filter(|e| !e.is_empty());
+            }
+        }
+        // Counters: packets src→dst, bytes src→dst, packets dst→src, bytes dst→src.
+        let mut counts = [None; 4];
+        if layout != Layout::V1 {
+            for (c, slot) in counts.iter_mut().enumerate() {
+                let i = 9 + c;
+                if let Some(s) = get(i) {
+                    match counter(s) {
+                        Ok(v) => *slot = v,
+                        Err(()) => {
+                            if !issues.contains(&"counter_invalid") {
+                                issues.push("counter_invalid");
+                            }
+                            kept.push(i);
+                        }
+                    }
+                }
+            }
+        }
+
+        // extra: the group's text plus the tuple fields no column reproduces.
+        let extra_text: &str = if kept.is_empty() {
+            group.extra
+        } else {
+            let keys = if layout == Layout::Vnet {
+                &VNET_KEYS
+            } else {
+                &NSG_KEYS
+            };
+            extra.clear();
+            match group.extra.strip_suffix('}') {
+                Some(body) => {
+                    extra.push_str(body);
+                    extra.push(',');
+                }
+                None => extra.push('{'),
+            }
+            extra.push_str("\"tuple\":{");
+            for (x, &i) in kept.iter().enumerate() {
+                if x > 0 {
+                    extra.push(',');
+                }
+                push_json_string(extra, keys.get(i).copied().unwrap_or("field"));
+                extra.push(':');
+                push_json_string(extra, f.get(i).copied().unwrap_or_default());
+            }
+            extra.push_str("}}");
+            extra
+        };
+
+        // Provenance.
+        let origin = job.origin;
+        let prov = Provenance {
+            offset: job.file_offset(span.start),
+            length: span.len() as u64,
+            line: job.line_of(span.start),
+            record_index: rec.site.index,
+            item_index: Some(ts.item),
+        };
+        let json_path = origin.json_path.then(|| {
+            path.clear();
+            if rec.site.in_array {
+                let _ = write!(path, "$.records[{}]", rec.site.index);
+            } else {
+                path.push('$');
+            }
+            let (i, j) = group.path;
+            let _ = match rec.family {
+                Family::Nsg => write!(
+                    path,
+                    ".properties.flows[{i}].flows[{j}].flowTuples[{}]",
+                    ts.index
+                ),
+                Family::Vnet => write!(
+                    path,
+                    ".flowRecords.flows[{i}].flowGroups[{j}].flowTuples[{}]",
+                    ts.index
+                ),
+            };
+            path.as_str()
+        });
+        let raw = (origin.keep_raw || field_count_bad).then(|| span.slice(job.input));
+
+        let family = match rec.family {
+            Family::Nsg => "nsg_flow",
+            Family::Vnet => "vnet_flow",
+        };
+        let mut r = out.row();
+        r.time(time)
+            .log_family(family)
+            .format_version(rec.version)
+            .category(rec.category)
+            .operation(rec.operation)
+            .ocsf_class_uid(4001)
+            .src_ip(src_ip)
+            .src_port(src_port)
+            .dst_ip(dst_ip)
+            .dst_port(dst_port)
+            .ip_protocol(ip_protocol)
+            .network_transport(transport)
+            .network_direction(direction)
+            .action(action)
+            .flow_state(state)
+            .flow_encryption(encryption)
+            .rule_name(group.rule)
+            .nic_mac(group.mac)
+            .src_packets(counts[0])
+            .src_bytes(counts[1])
+            .dst_packets(counts[2])
+            .dst_bytes(counts[3])
+            .resource_id(rec.resource_id)
+            .subscription_id(rec.rid.subscription())
+            .resource_group(rec.rid.resource_group())
+            .resource_type(rec.rid.resource_type())
+            .resource_name(rec.rid.resource_name())
+            .extra((!extra_text.is_empty()).then_some(extra_text))
+            .parse_issues((!issues.is_empty()).then_some(&issues[..]))
+            .provenance(origin.source_file, &prov)
+            .json_path(json_path)
+            .raw(raw);
+        drop(r);
+        job.stats.records_read += 1;
+        job.stats.rows += 1;
+    }
+}
