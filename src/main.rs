@@ -13,7 +13,10 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use azlog_convert::{Compression, ConvertError, ConvertOptions, Progress, Summary, convert};
+use azlog_convert::{
+    Compression, ConvertError, ConvertOptions, Detected, Family, OutputFormat, Progress, Summary,
+    convert, detect_inputs,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -33,6 +36,15 @@ struct Cli {
 enum Command {
     /// Convert log files and directories into Hive-partitioned Parquet.
     Convert(ConvertArgs),
+    /// Say what each input is (family, records) without writing anything.
+    Detect {
+        /// Files or directories.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Print JSON Lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the unified schema (generated from the code).
     Schema {
         /// Output format.
@@ -55,6 +67,26 @@ enum CompressionArg {
     Zstd,
     /// Snappy.
     Snappy,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FormatArg {
+    /// Parquet files.
+    Parquet,
+    /// Arrow IPC files.
+    Arrow,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum FamilyArg {
+    /// Detect from path and content.
+    Auto,
+    /// Storage Analytics `$logs` lines.
+    StorageAnalytics,
+    /// NSG and VNet flow logs.
+    Flow,
+    /// Azure Monitor JSON (activity and resource logs).
+    Monitor,
 }
 
 #[derive(clap::Args, Debug)]
@@ -86,6 +118,25 @@ struct ConvertArgs {
     /// Never show a progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    format: FormatArg,
+    /// Convert every input as this family instead of detecting it.
+    #[arg(long, value_enum, default_value_t = FamilyArg::Auto)]
+    family: FamilyArg,
+    /// Continue an interrupted run: skip inputs the manifest in OUT/_azlog says were already
+    /// converted with the same content (SHA-256) and options.
+    #[arg(long)]
+    resume: bool,
+    /// Longest record (line) accepted, in bytes; longer ones are rejected.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_record_bytes: usize,
+    /// Start a new output file once one reaches this many bytes.
+    #[arg(long, default_value_t = 1 << 30)]
+    max_file_bytes: u64,
+    /// Inputs are converted (and recorded for --resume) in segments of about this many bytes.
+    #[arg(long, default_value_t = 1 << 30, hide = true)]
+    segment_bytes: u64,
 }
 
 struct Bar(Mutex<Option<ProgressBar>>);
@@ -150,12 +201,18 @@ fn human_summary(s: &Summary) -> String {
     for o in &s.reject_outputs {
         out.push_str(&format!("       rejects {} ({} rows)\n", o.path, o.rows));
     }
-    for f in s.files.iter().filter(|f| f.skipped.is_some()) {
-        let what = if f.failed { "error" } else { "skipped" };
+    for f in &s.files {
+        for sk in &f.skipped {
+            out.push_str(&format!("       skipped: {sk}\n"));
+        }
+        if let Some(e) = &f.error {
+            out.push_str(&format!("       error: {}: {e}\n", f.source_file));
+        }
+    }
+    if s.files_resumed() > 0 {
         out.push_str(&format!(
-            "       {what}: {}: {}\n",
-            f.source_file,
-            f.skipped.as_deref().unwrap_or("")
+            "       resumed: {} files already converted (from the manifest)\n",
+            s.files_resumed()
         ));
     }
     for r in s.rejects.iter().take(20) {
@@ -177,6 +234,20 @@ fn run_convert(a: ConvertArgs) -> ExitCode {
     let mut opts = ConvertOptions::new(a.inputs, a.out);
     opts.threads = a.threads;
     opts.keep_raw = a.raw;
+    opts.resume = a.resume;
+    opts.max_file_bytes = a.max_file_bytes.max(1);
+    opts.segment_bytes = a.segment_bytes.max(1);
+    opts.limits.max_record_bytes = a.max_record_bytes.max(1024);
+    opts.format = match a.format {
+        FormatArg::Parquet => OutputFormat::Parquet,
+        FormatArg::Arrow => OutputFormat::Arrow,
+    };
+    opts.family = match a.family {
+        FamilyArg::Auto => None,
+        FamilyArg::StorageAnalytics => Some(Family::StorageAnalytics),
+        FamilyArg::Flow => Some(Family::Flow),
+        FamilyArg::Monitor => Some(Family::Monitor),
+    };
     opts.compression = match a.compression {
         CompressionArg::Zstd => Compression::Zstd(a.zstd_level),
         CompressionArg::Snappy => Compression::Snappy,
@@ -223,10 +294,61 @@ fn run_convert(a: ConvertArgs) -> ExitCode {
     }
 }
 
+fn run_detect(inputs: Vec<PathBuf>, json: bool) -> ExitCode {
+    let opts = ConvertOptions::new(inputs, PathBuf::new());
+    match detect_inputs(&opts) {
+        Ok(reports) => {
+            let mut out = String::new();
+            for r in &reports {
+                let (what, reason) = match &r.detected {
+                    Detected::Family(f) => (f.name().to_string(), None),
+                    Detected::Skip(why) => ("-".to_string(), Some(why.clone())),
+                };
+                if json {
+                    let mut line = String::from("{\"source_file\":");
+                    azlog_schema::push_json_string(&mut line, &r.source_file);
+                    line.push_str(",\"family\":");
+                    azlog_schema::push_json_string(&mut line, &what);
+                    line.push_str(&format!(
+                        ",\"records_read\":{},\"rows\":{},\"records_rejected\":{}",
+                        r.stats.records_read, r.stats.rows, r.stats.rejected
+                    ));
+                    if let Some(why) = reason.as_ref().or(r.error.as_ref()) {
+                        line.push_str(",\"note\":");
+                        azlog_schema::push_json_string(&mut line, why);
+                    }
+                    line.push('}');
+                    out.push_str(&line);
+                    out.push('\n');
+                } else {
+                    out.push_str(&format!(
+                        "{:<18} {:>9} records {:>7} rejected  {}{}\n",
+                        what,
+                        r.stats.records_read,
+                        r.stats.rejected,
+                        r.source_file,
+                        reason
+                            .or(r.error.clone())
+                            .map(|w| format!("  ({w})"))
+                            .unwrap_or_default()
+                    ));
+                }
+            }
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("azlog: error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Convert(a) => run_convert(a),
+        Command::Detect { inputs, json } => run_detect(inputs, json),
         Command::Schema { format } => {
             let text = match format {
                 SchemaFormat::Md => azlog_schema::doc::markdown(),

@@ -81,7 +81,7 @@ fn bad_input_is_converted_or_rejected_never_lost() {
     assert_eq!((read, written, rejected), (9, 5, 4), "{json}");
     assert!(json.contains("\"reason\":\"truncated\""), "{json}");
     assert!(
-        json.contains("\"skipped\":\"not a recognised log"),
+        json.contains("\"skipped\":[\"random.bin: not a recognised log"),
         "{json}"
     );
     assert!(

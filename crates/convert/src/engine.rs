@@ -1,8 +1,13 @@
-//! The conversion: discover → detect → parse in parallel → write in input order → account.
+//! The conversion: discover → group into segments → read units → cut record-aligned pieces →
+//! parse a window of pieces in parallel → write them in input order → account → manifest.
+//!
+//! Output bytes depend only on the inputs and the options: pieces are cut at fixed sizes and
+//! written in input order whatever the thread count, and windows only decide which pieces are
+//! parsed at the same time.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
@@ -10,16 +15,19 @@ use azlog_schema::{
     BatchBuilder, JsonObject, Origin, ParseStats, Provenance, RecordParser, Reject,
     push_json_string,
 };
-use azlog_storage::StorageParser;
 use rayon::prelude::*;
 
 use crate::ConvertError;
 use crate::detect::{Detected, Family, detect};
 use crate::discover::{InputFile, discover};
+use crate::manifest;
 use crate::options::ConvertOptions;
+use crate::source::{
+    Emit, Limits, Overflow, Piece, chunk_lines, for_each_unit, read_head, read_whole,
+};
 use crate::writer::{DatasetWriter, OutputFile};
 
-/// Hooks for showing progress; the engine calls them from worker threads.
+/// Hooks for showing progress; the engine calls them from its own thread.
 pub trait Progress: Sync {
     /// The inputs are known.
     fn start(&self, _files: u64, _bytes: u64) {}
@@ -34,68 +42,77 @@ impl Progress for NoProgress {}
 /// A rejected record, with the file it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectInfo {
-    /// `source_file` of the input.
+    /// `source_file` of the unit.
     pub source_file: String,
     /// The reject as the parser reported it.
     pub reject: Reject,
 }
 
-/// What happened to one input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What happened to one input file (all its archive members together).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileReport {
     /// `source_file` of the input.
     pub source_file: String,
-    /// Size in bytes.
+    /// Size in bytes on disk.
     pub size: u64,
-    /// The family it was converted as, if it was.
-    pub family: Option<Family>,
-    /// Why it was skipped, or the error that stopped it.
-    pub skipped: Option<String>,
-    /// Whether it failed with an error (as opposed to being skipped as not a log).
-    pub failed: bool,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// The families its units were converted as.
+    pub families: Vec<Family>,
+    /// Units (the file itself, or archive members) converted.
+    pub units: u64,
+    /// Units skipped as not a log, with the reason (`member: reason`).
+    pub skipped: Vec<String>,
+    /// The error that stopped reading it, if any.
+    pub error: Option<String>,
+    /// Whether this run took it from the manifest (`--resume`) instead of converting it.
+    pub resumed: bool,
     /// Record counts.
     pub stats: ParseStats,
     /// Output files its rows went to.
     pub outputs: Vec<String>,
+    /// The conversion segment it belongs to.
+    pub segment: usize,
 }
 
 /// The result of a conversion.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    /// One report per input, in input order.
+    /// One report per input file, in input order.
     pub files: Vec<FileReport>,
     /// Counts over all inputs.
     pub totals: ParseStats,
-    /// Bytes read from inputs.
+    /// Bytes read from inputs (on disk).
     pub bytes_read: u64,
-    /// Output files of the main dataset.
+    /// Output files of the main dataset written by this run.
     pub outputs: Vec<OutputFile>,
-    /// Output files of the rejects dataset.
+    /// Output files of the rejects dataset written by this run.
     pub reject_outputs: Vec<OutputFile>,
-    /// Every reject (file, offset, reason).
+    /// Every reject of this run (file, offset, reason).
     pub rejects: Vec<RejectInfo>,
     /// Wall time in seconds.
     pub seconds: f64,
 }
 
 impl Summary {
-    /// Inputs converted.
+    /// Input files with at least one unit converted.
     pub fn files_converted(&self) -> usize {
-        self.files
-            .iter()
-            .filter(|f| f.family.is_some() && f.skipped.is_none())
-            .count()
+        self.files.iter().filter(|f| f.units > 0).count()
     }
-    /// Inputs skipped as not a log.
+    /// Input files with nothing converted and no error (not logs).
     pub fn files_skipped(&self) -> usize {
         self.files
             .iter()
-            .filter(|f| f.skipped.is_some() && !f.failed)
+            .filter(|f| f.units == 0 && f.error.is_none() && !f.resumed)
             .count()
     }
-    /// Inputs that failed with an I/O error.
+    /// Input files that failed with an error.
     pub fn files_failed(&self) -> usize {
-        self.files.iter().filter(|f| f.failed).count()
+        self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+    /// Input files taken from the manifest by `--resume`.
+    pub fn files_resumed(&self) -> usize {
+        self.files.iter().filter(|f| f.resumed).count()
     }
 
     /// The machine-readable summary (`--json`).
@@ -104,7 +121,7 @@ impl Summary {
         let t = &self.totals;
         let _ = write!(
             s,
-            "{{\"records_read\":{},\"rows_written\":{},\"records_rejected\":{},\"files_seen\":{},\"files_converted\":{},\"files_skipped\":{},\"files_failed\":{},\"bytes_read\":{},\"seconds\":{:.3},\"output_files\":[",
+            "{{\"records_read\":{},\"rows_written\":{},\"records_rejected\":{},\"files_seen\":{},\"files_converted\":{},\"files_skipped\":{},\"files_failed\":{},\"files_resumed\":{},\"bytes_read\":{},\"seconds\":{:.3},\"output_files\":[",
             t.records_read,
             t.rows,
             t.rejected,
@@ -112,6 +129,7 @@ impl Summary {
             self.files_converted(),
             self.files_skipped(),
             self.files_failed(),
+            self.files_resumed(),
             self.bytes_read,
             self.seconds
         );
@@ -128,27 +146,7 @@ impl Summary {
             if i > 0 {
                 s.push(',');
             }
-            s.push_str("{\"source_file\":");
-            push_json_string(&mut s, &f.source_file);
-            let _ = write!(s, ",\"size\":{},\"family\":", f.size);
-            match f.family {
-                Some(fam) => push_json_string(&mut s, fam.name()),
-                None => s.push_str("null"),
-            }
-            let _ = write!(
-                s,
-                ",\"records_read\":{},\"rows_written\":{},\"records_rejected\":{}",
-                f.stats.records_read, f.stats.rows, f.stats.rejected
-            );
-            if let Some(r) = &f.skipped {
-                s.push_str(if f.failed {
-                    ",\"error\":"
-                } else {
-                    ",\"skipped\":"
-                });
-                push_json_string(&mut s, r);
-            }
-            s.push('}');
+            manifest::write_entry(&mut s, f);
         }
         s.push_str("],\"rejects\":[");
         for (i, r) in self.rejects.iter().take(1000).enumerate() {
@@ -172,102 +170,140 @@ impl Summary {
     }
 }
 
-/// One parser of each family, owned by one worker thread.
+/// One parser of each family, owned by one worker thread and reused across pieces.
 struct Parsers {
-    storage: StorageParser,
+    storage: azlog_storage::StorageParser,
+    flow: azlog_flow::FlowParser,
 }
 
 impl Parsers {
     fn new() -> Self {
         Self {
-            storage: StorageParser::new(),
+            storage: azlog_storage::StorageParser::new(),
+            flow: azlog_flow::FlowParser::new(),
         }
     }
 
     fn get(&mut self, family: Family) -> Option<&mut dyn RecordParser> {
         match family {
             Family::StorageAnalytics => Some(&mut self.storage),
+            Family::Flow => Some(&mut self.flow),
             _ => None,
         }
     }
 }
 
-struct Parsed {
-    report: FileReport,
-    batches: Vec<RecordBatch>,
-    rejects: Vec<Reject>,
+/// Whether a unit of this family can be cut at newlines (one record per line).
+fn line_oriented(family: Family, head: &[u8]) -> bool {
+    match family {
+        Family::StorageAnalytics => true,
+        Family::Flow => false,
+        // JSON Lines: the first line is a whole object. A pretty-printed `{"records":[` document
+        // is not, and is read whole.
+        Family::Monitor => {
+            let h = head.strip_prefix(azlog_schema::BOM).unwrap_or(head);
+            let first = match memchr::memchr(b'\n', h) {
+                Some(i) => &h[..i],
+                None => return false,
+            };
+            let t = first.trim_ascii();
+            t.starts_with(b"{") && t.ends_with(b"}") && !t.starts_with(b"{\"records\"")
+        }
+    }
 }
 
-fn parse_file(input: &InputFile, opts: &ConvertOptions, parsers: &mut Parsers) -> Parsed {
-    let mut report = FileReport {
-        source_file: input.source_file.clone(),
-        size: input.size,
-        family: None,
-        skipped: None,
-        failed: false,
-        stats: ParseStats::default(),
-        outputs: Vec::new(),
-    };
-    let data = match std::fs::read(&input.path) {
-        Ok(d) => d,
-        Err(e) => {
-            report.skipped = Some(format!("cannot read {}: {e}", input.path.display()));
-            report.failed = true;
-            return Parsed {
-                report,
-                batches: Vec::new(),
-                rejects: Vec::new(),
-            };
-        }
-    };
-    report.size = data.len() as u64;
-    let head = &data[..data.len().min(64 * 1024)];
-    let family = match detect(&input.source_file, head) {
-        Detected::Family(f) => f,
-        Detected::Skip(reason) => {
-            report.skipped = Some(reason);
-            return Parsed {
-                report,
-                batches: Vec::new(),
-                rejects: Vec::new(),
-            };
-        }
-    };
-    report.family = Some(family);
-    let Some(parser) = parsers.get(family) else {
-        report.skipped = Some(format!(
-            "{} logs are not supported by this build",
-            family.name()
-        ));
-        return Parsed {
-            report,
+/// A unit being converted in this segment.
+struct UnitState {
+    source_file: Arc<str>,
+    family: Family,
+    file: usize,
+}
+
+/// Work for the parallel window: a piece to parse, or a stretch already given up on.
+struct Work {
+    unit: usize,
+    emit: Emit,
+}
+
+struct Done {
+    unit: usize,
+    batches: Vec<RecordBatch>,
+    rejects: Vec<Reject>,
+    stats: ParseStats,
+    error: Option<String>,
+}
+
+fn overflow_reject(o: Overflow) -> Reject {
+    Reject {
+        offset: o.offset,
+        length: o.length,
+        line: o.line,
+        record_index: o.line.saturating_sub(1),
+        reason: o.reason,
+        detail: o.detail,
+        raw: o.head,
+    }
+}
+
+fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Parsers) -> Done {
+    let u = &units[w.unit];
+    match w.emit {
+        Emit::Overflow(o) => Done {
+            unit: w.unit,
             batches: Vec::new(),
-            rejects: Vec::new(),
-        };
-    };
-    let mut out = BatchBuilder::new(opts.batch_rows);
-    let mut rejects = Vec::new();
-    let origin = Origin {
-        keep_raw: opts.keep_raw,
-        ..Origin::whole_file(&input.source_file)
-    };
-    report.stats = parser.parse(&data, &origin, &mut out, &mut rejects);
-    match out.take_batches() {
-        Ok(batches) => Parsed {
-            report,
-            batches,
-            rejects,
+            rejects: vec![overflow_reject(o)],
+            stats: ParseStats {
+                records_read: 1,
+                rows: 0,
+                rejected: 1,
+            },
+            error: None,
         },
-        Err(e) => {
-            // An internal error building batches: every record of the file is unaccounted
-            // for, so the file fails as a whole rather than being half written.
-            report.skipped = Some(format!("internal error building batches: {e}"));
-            report.failed = true;
-            report.stats = ParseStats::default();
-            Parsed {
-                report,
-                batches: Vec::new(),
-                rejects: Vec::new(),
+        Emit::Piece(Piece {
+            data,
+            base_offset,
+            first_line,
+            at_eof,
+        }) => {
+            let mut out = BatchBuilder::new(opts.batch_rows);
+            let mut rejects = Vec::new();
+            let origin = Origin {
+                source_file: &u.source_file,
+                base_offset,
+                first_line,
+                first_record: first_line - 1,
+                at_eof,
+                keep_raw: opts.keep_raw,
+                json_path: false,
+            };
+            let Some(parser) = p.get(u.family) else {
+                return Done {
+                    unit: w.unit,
+                    batches: Vec::new(),
+                    rejects,
+                    stats: ParseStats::default(),
+                    error: Some(format!(
+                        "{} logs are not supported by this build",
+                        u.family.name()
+                    )),
+                };
+            };
+            let stats = parser.parse(&data, &origin, &mut out, &mut rejects);
+            match out.take_batches() {
+                Ok(batches) => Done {
+                    unit: w.unit,
+                    batches,
+                    rejects,
+                    stats,
+                    error: None,
+                },
+                Err(e) => Done {
+                    unit: w.unit,
+                    batches: Vec::new(),
+                    rejects: Vec::new(),
+                    stats: ParseStats::default(),
+                    error: Some(format!("internal error building batches: {e}")),
+                },
             }
         }
     }
@@ -305,6 +341,178 @@ fn reject_batches(
         .map_err(|e| ConvertError::Output(format!("building reject rows: {e}")))
 }
 
+/// One segment's conversion: its writers, its units, the window being filled.
+struct Segment<'a> {
+    opts: &'a ConvertOptions,
+    pool: &'a rayon::ThreadPool,
+    window_len: usize,
+    main: DatasetWriter,
+    rejects_w: DatasetWriter,
+    units: Vec<UnitState>,
+    window: Vec<Work>,
+    window_bytes: usize,
+    reports: Vec<FileReport>,
+    rejects: Vec<RejectInfo>,
+}
+
+impl Segment<'_> {
+    fn push(&mut self, w: Work) -> Result<(), ConvertError> {
+        if let Emit::Piece(p) = &w.emit {
+            self.window_bytes += p.data.len();
+        }
+        self.window.push(w);
+        if self.window.len() >= self.window_len
+            || self.window_bytes >= self.window_len * self.opts.limits.chunk_bytes
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Parses the window in parallel and writes it in order.
+    fn flush(&mut self) -> Result<(), ConvertError> {
+        let work = std::mem::take(&mut self.window);
+        self.window_bytes = 0;
+        let (units, opts) = (&self.units, self.opts);
+        let done: Vec<Done> = self.pool.install(|| {
+            work.into_par_iter()
+                .map_init(Parsers::new, |p, w| parse_piece(w, units, opts, p))
+                .collect()
+        });
+        for d in done {
+            let u = &self.units[d.unit];
+            for b in &d.batches {
+                self.main.write(b, &u.source_file)?;
+            }
+            for b in reject_batches(u.family, &u.source_file, &d.rejects)? {
+                self.rejects_w.write(&b, &u.source_file)?;
+            }
+            let r = &mut self.reports[u.file];
+            r.stats.add(&d.stats);
+            if let Some(e) = d.error {
+                r.error.get_or_insert(format!("{}: {e}", u.source_file));
+            }
+            let sf = u.source_file.to_string();
+            self.rejects
+                .extend(d.rejects.into_iter().map(|reject| RejectInfo {
+                    source_file: sf.clone(),
+                    reject,
+                }));
+        }
+        Ok(())
+    }
+
+    /// Reads one unit: detect, then cut it into pieces for the window.
+    fn unit(
+        &mut self,
+        file: usize,
+        source_file: String,
+        reader: &mut dyn std::io::Read,
+        disk: &AtomicU64,
+    ) -> Result<(), ConvertError> {
+        let limits: Limits = self.opts.limits;
+        let head = match read_head(reader, 64 * 1024) {
+            Ok(h) => h,
+            Err(e) => {
+                self.reports[file]
+                    .error
+                    .get_or_insert(format!("{source_file}: cannot read: {e}"));
+                return Ok(());
+            }
+        };
+        let family = match self.opts.family {
+            Some(f) => f,
+            None => match detect(&source_file, &head) {
+                Detected::Family(f) => f,
+                Detected::Skip(reason) => {
+                    self.reports[file]
+                        .skipped
+                        .push(format!("{source_file}: {reason}"));
+                    return Ok(());
+                }
+            },
+        };
+        let r = &mut self.reports[file];
+        r.units += 1;
+        if !r.families.contains(&family) {
+            r.families.push(family);
+        }
+        self.units.push(UnitState {
+            source_file: source_file.into(),
+            family,
+            file,
+        });
+        let unit = self.units.len() - 1;
+        if line_oriented(family, &head) {
+            chunk_lines(reader, head, &limits, disk, &mut |emit| {
+                self.push(Work { unit, emit })
+            })
+        } else {
+            match read_whole(reader, head, &limits, disk) {
+                Ok(data) => self.push(Work {
+                    unit,
+                    emit: Emit::Piece(Piece {
+                        data,
+                        base_offset: 0,
+                        first_line: 1,
+                        at_eof: true,
+                    }),
+                }),
+                Err((partial, reason)) => {
+                    let at = partial.len() as u64;
+                    if !partial.is_empty() {
+                        self.push(Work {
+                            unit,
+                            emit: Emit::Piece(Piece {
+                                data: partial,
+                                base_offset: 0,
+                                first_line: 1,
+                                at_eof: true,
+                            }),
+                        })?;
+                    }
+                    let stop = if reason.starts_with("reading stopped") {
+                        "read_error"
+                    } else {
+                        "decompression_limit"
+                    };
+                    self.push(Work {
+                        unit,
+                        emit: Emit::Overflow(Overflow {
+                            offset: at,
+                            line: 0,
+                            length: 0,
+                            reason: stop,
+                            detail: reason,
+                            head: Vec::new(),
+                        }),
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Groups files into segments of about `segment_bytes` (a file larger than that is a segment
+/// of its own). Depends only on the sizes, so a resumed run sees the same segments.
+fn segments(files: &[InputFile], segment_bytes: u64) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0u64;
+    for (i, f) in files.iter().enumerate() {
+        if i > start && bytes + f.size > segment_bytes {
+            out.push(start..i);
+            start = i;
+            bytes = 0;
+        }
+        bytes += f.size;
+    }
+    if start < files.len() {
+        out.push(start..files.len());
+    }
+    out
+}
+
 /// Converts everything `opts` names. Inputs that are not logs are skipped and reported; records
 /// that cannot be parsed are rejected and reported; an output error is fatal.
 pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary, ConvertError> {
@@ -312,20 +520,19 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
     if opts.inputs.is_empty() {
         return Err(ConvertError::Usage("no inputs given".into()));
     }
+    for i in &opts.inputs {
+        if let Err(e) = std::fs::metadata(i) {
+            return Err(ConvertError::Input(format!("{}: {e}", i.display())));
+        }
+    }
     std::fs::create_dir_all(&opts.out).map_err(|e| {
         ConvertError::Output(format!(
             "creating output directory {}: {e}",
             opts.out.display()
         ))
     })?;
+    crate::writer::remove_stale_temp_files(&opts.out);
     let (files, errors) = discover(&opts.inputs);
-    if let Some(e) = errors.iter().find(|e| opts.inputs.contains(&e.path)) {
-        return Err(ConvertError::Input(format!(
-            "{}: {}",
-            e.path.display(),
-            e.error
-        )));
-    }
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -337,122 +544,234 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
         .map_err(|e| ConvertError::Usage(format!("cannot start {threads} threads: {e}")))?;
     progress.start(files.len() as u64, files.iter().map(|f| f.size).sum());
 
-    let mut main = DatasetWriter::new(opts.out.clone(), opts);
-    let mut rejects_w = DatasetWriter::new(opts.out.join("rejects"), opts);
+    let previous = if opts.resume {
+        manifest::load(&opts.out)
+    } else {
+        Default::default()
+    };
+    let options_json = opts.canonical_json();
+    let mut manifest = manifest::Writer::create(&opts.out, opts.resume)?;
     let mut summary = Summary::default();
     for e in errors {
         summary.files.push(FileReport {
             source_file: e.path.display().to_string(),
-            size: 0,
-            family: None,
-            skipped: Some(format!("cannot read directory: {}", e.error)),
-            failed: true,
-            stats: ParseStats::default(),
-            outputs: Vec::new(),
+            error: Some(format!("cannot read directory: {}", e.error)),
+            ..Default::default()
         });
     }
-    // Parse a window of files in parallel, then write them in input order: output is the same
-    // for any thread count, and memory holds one window, not the whole input.
-    let window = threads * 2;
-    let result = (|| {
-        for group in files.chunks(window.max(1)) {
-            let parsed: Vec<Parsed> = pool.install(|| {
-                group
-                    .par_iter()
-                    .map_init(Parsers::new, |p, f| {
-                        let r = parse_file(f, opts, p);
-                        progress.file_done(r.report.size, r.report.stats.rows);
-                        r
-                    })
-                    .collect()
-            });
-            for p in parsed {
-                for b in &p.batches {
-                    main.write(b, &p.report.source_file)?;
+    for (seg, range) in segments(&files, opts.segment_bytes).into_iter().enumerate() {
+        let seg_files = &files[range];
+        let digests: Vec<String> = pool.install(|| {
+            seg_files
+                .par_iter()
+                .map(|f| manifest::sha256_file(&f.path))
+                .collect()
+        });
+        if opts.resume
+            && let Some(reports) =
+                manifest::resumable(&previous, seg_files, &digests, &options_json, &opts.out)
+        {
+            for r in &reports {
+                progress.file_done(r.size, r.stats.rows);
+            }
+            summary.files.extend(reports);
+            continue;
+        }
+        let mut s = Segment {
+            opts,
+            pool: &pool,
+            window_len: threads * 2,
+            main: DatasetWriter::new(opts.out.clone(), seg, opts),
+            rejects_w: DatasetWriter::new(opts.out.join("rejects"), seg, opts),
+            units: Vec::new(),
+            window: Vec::new(),
+            window_bytes: 0,
+            reports: seg_files
+                .iter()
+                .zip(&digests)
+                .map(|(f, d)| FileReport {
+                    source_file: f.source_file.clone(),
+                    size: f.size,
+                    sha256: d.clone(),
+                    segment: seg,
+                    ..Default::default()
+                })
+                .collect(),
+            rejects: Vec::new(),
+        };
+        let result = (|| {
+            for (i, f) in seg_files.iter().enumerate() {
+                let r = for_each_unit(&f.path, &f.source_file, &opts.limits, &mut |u| {
+                    s.unit(i, u.source_file, u.reader, &u.disk_bytes)
+                })?;
+                if let Err(e) = r {
+                    s.reports[i].error.get_or_insert(e.0);
                 }
-                if let Some(fam) = p.report.family {
-                    for b in reject_batches(fam, &p.report.source_file, &p.rejects)? {
-                        rejects_w.write(&b, &p.report.source_file)?;
+                if s.reports[i].units == 0
+                    && s.reports[i].error.is_none()
+                    && s.reports[i].skipped.is_empty()
+                {
+                    s.reports[i]
+                        .skipped
+                        .push(format!("{}: no log found in it", f.source_file));
+                }
+                progress.file_done(f.size, 0);
+            }
+            s.flush()
+        })();
+        if let Err(e) = result {
+            s.main.abandon();
+            s.rejects_w.abandon();
+            return Err(e);
+        }
+        let Segment {
+            main,
+            rejects_w,
+            mut reports,
+            rejects,
+            ..
+        } = s;
+        let (outputs, per_source) = main.finish(&opts.out)?;
+        let (reject_outputs, reject_per_source) = rejects_w.finish(&opts.out)?;
+        for r in &mut reports {
+            // Archive members report under the archive: collect the outputs of every unit.
+            for (src, outs) in per_source.iter().chain(reject_per_source.iter()) {
+                if src == &r.source_file || src.starts_with(&format!("{}!/", r.source_file)) {
+                    for o in outs {
+                        if !r.outputs.contains(o) {
+                            r.outputs.push(o.clone());
+                        }
                     }
                 }
-                summary.totals.add(&p.report.stats);
-                summary.bytes_read += p.report.size;
-                summary
-                    .rejects
-                    .extend(p.rejects.into_iter().map(|reject| RejectInfo {
-                        source_file: p.report.source_file.clone(),
-                        reject,
-                    }));
-                summary.files.push(p.report);
             }
+            r.outputs.sort();
+            manifest.append(r, &options_json)?;
         }
-        Ok::<(), ConvertError>(())
-    })();
-    if let Err(e) = result {
-        main.abandon();
-        rejects_w.abandon();
-        return Err(e);
+        summary.outputs.extend(outputs);
+        summary.reject_outputs.extend(reject_outputs);
+        summary.rejects.extend(rejects);
+        summary.files.extend(reports);
     }
-    let (outputs, per_source) = main.finish(&opts.out)?;
-    let (reject_outputs, _) = rejects_w.finish(&opts.out)?;
-    for f in &mut summary.files {
-        if let Some(o) = per_source.get(&f.source_file) {
-            f.outputs = o.clone();
-        }
+    for f in &summary.files {
+        summary.totals.add(&f.stats);
+        summary.bytes_read += f.size;
     }
-    summary.outputs = outputs;
-    summary.reject_outputs = reject_outputs;
     summary.seconds = started.elapsed().as_secs_f64();
-    write_manifest(&opts.out, &summary)?;
     Ok(summary)
 }
 
-/// `OUT/_azlog/manifest.jsonl`: one line per input with its counts and output files, written
-/// atomically.
-fn write_manifest(out: &Path, summary: &Summary) -> Result<(), ConvertError> {
-    let dir = out.join("_azlog");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| ConvertError::Output(format!("creating {}: {e}", dir.display())))?;
-    let mut s = String::new();
-    let mut by_file: BTreeMap<&str, &FileReport> = BTreeMap::new();
-    for f in &summary.files {
-        by_file.insert(&f.source_file, f);
-    }
-    for f in &summary.files {
-        s.push_str("{\"source_file\":");
-        push_json_string(&mut s, &f.source_file);
-        let _ = write!(s, ",\"size\":{},\"family\":", f.size);
-        match f.family {
-            Some(fam) => push_json_string(&mut s, fam.name()),
-            None => s.push_str("null"),
+/// Parses bytes of a known family without touching the file system: the embedding API. Returns
+/// the rows as batches of the unified schema, the rejects and the counts.
+pub fn parse_bytes(
+    family: Family,
+    source_file: &str,
+    data: &[u8],
+    keep_raw: bool,
+) -> Result<(Vec<RecordBatch>, Vec<Reject>, ParseStats), ConvertError> {
+    let mut parsers = Parsers::new();
+    let Some(parser) = parsers.get(family) else {
+        return Err(ConvertError::Usage(format!(
+            "{} logs are not supported by this build",
+            family.name()
+        )));
+    };
+    let mut out = BatchBuilder::default();
+    let mut rejects = Vec::new();
+    let origin = Origin {
+        keep_raw,
+        ..Origin::whole_file(source_file)
+    };
+    let stats = parser.parse(data, &origin, &mut out, &mut rejects);
+    let batches = out
+        .take_batches()
+        .map_err(|e| ConvertError::Output(format!("building batches: {e}")))?;
+    Ok((batches, rejects, stats))
+}
+
+/// Whether a path is one of the engine's own temporary files.
+pub(crate) fn is_temp_name(name: &str) -> bool {
+    name.starts_with(".azlog-inprogress-")
+}
+
+/// What `detect` found in one unit (a file or an archive member).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetectReport {
+    /// `source_file` of the unit.
+    pub source_file: String,
+    /// Its family, or why it is not a log.
+    pub detected: Detected,
+    /// Counts from parsing it (nothing is written).
+    pub stats: ParseStats,
+    /// Why reading it stopped early, if it did.
+    pub error: Option<String>,
+}
+
+/// Finds what every input is and how many records it holds, writing nothing.
+pub fn detect_inputs(opts: &ConvertOptions) -> Result<Vec<DetectReport>, ConvertError> {
+    for i in &opts.inputs {
+        if let Err(e) = std::fs::metadata(i) {
+            return Err(ConvertError::Input(format!("{}: {e}", i.display())));
         }
-        let _ = write!(
-            s,
-            ",\"records_read\":{},\"rows_written\":{},\"records_rejected\":{},\"outputs\":[",
-            f.stats.records_read, f.stats.rows, f.stats.rejected
-        );
-        for (i, o) in f.outputs.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
+    }
+    let (files, errors) = discover(&opts.inputs);
+    let mut out: Vec<DetectReport> = errors
+        .into_iter()
+        .map(|e| DetectReport {
+            source_file: e.path.display().to_string(),
+            detected: Detected::Skip("cannot read".into()),
+            stats: ParseStats::default(),
+            error: Some(e.error.to_string()),
+        })
+        .collect();
+    let mut parsers = Parsers::new();
+    for f in &files {
+        let r = for_each_unit(&f.path, &f.source_file, &opts.limits, &mut |u| {
+            let head = read_head(u.reader, 64 * 1024).unwrap_or_default();
+            let detected = match opts.family {
+                Some(fam) => Detected::Family(fam),
+                None => detect(&u.source_file, &head),
+            };
+            let mut rep = DetectReport {
+                source_file: u.source_file.clone(),
+                detected: detected.clone(),
+                stats: ParseStats::default(),
+                error: None,
+            };
+            if let Detected::Family(fam) = detected {
+                let data = match read_whole(u.reader, head, &opts.limits, &u.disk_bytes) {
+                    Ok(d) => d,
+                    Err((partial, reason)) => {
+                        rep.error = Some(reason);
+                        partial
+                    }
+                };
+                if let Some(p) = parsers.get(fam) {
+                    let mut b = BatchBuilder::new(1 << 16);
+                    let mut rejects = Vec::new();
+                    rep.stats = p.parse(
+                        &data,
+                        &Origin::whole_file(&u.source_file),
+                        &mut b,
+                        &mut rejects,
+                    );
+                } else {
+                    rep.error = Some(format!(
+                        "{} logs are not supported by this build",
+                        fam.name()
+                    ));
+                }
             }
-            push_json_string(&mut s, o);
-        }
-        s.push(']');
-        if let Some(r) = &f.skipped {
-            s.push_str(if f.failed {
-                ",\"error\":"
-            } else {
-                ",\"skipped\":"
+            out.push(rep);
+            Ok(())
+        })?;
+        if let Err(e) = r {
+            out.push(DetectReport {
+                source_file: f.source_file.clone(),
+                detected: Detected::Skip("unreadable".into()),
+                stats: ParseStats::default(),
+                error: Some(e.0),
             });
-            push_json_string(&mut s, r);
         }
-        s.push_str("}\n");
     }
-    let tmp = dir.join(".manifest.jsonl.tmp");
-    let dest = dir.join("manifest.jsonl");
-    std::fs::write(&tmp, s)
-        .map_err(|e| ConvertError::Output(format!("writing {}: {e}", tmp.display())))?;
-    std::fs::rename(&tmp, &dest)
-        .map_err(|e| ConvertError::Output(format!("renaming {}: {e}", dest.display())))?;
-    Ok(())
+    Ok(out)
 }

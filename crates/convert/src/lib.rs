@@ -13,13 +13,19 @@
 mod detect;
 mod discover;
 mod engine;
+mod manifest;
 mod options;
+mod source;
 mod writer;
 
 pub use detect::{Detected, Family, detect, path_date, sniff_storage};
 pub use discover::{DiscoverError, InputFile, discover};
-pub use engine::{FileReport, NoProgress, Progress, RejectInfo, Summary, convert};
-pub use options::{Compression, ConvertOptions};
+pub use engine::{
+    DetectReport, FileReport, NoProgress, Progress, RejectInfo, Summary, convert, detect_inputs,
+    parse_bytes,
+};
+pub use options::{Compression, ConvertOptions, OutputFormat};
+pub use source::Limits;
 pub use writer::OutputFile;
 
 /// A failure that stops a conversion.

@@ -21,6 +21,16 @@ impl Compression {
     }
 }
 
+/// Output file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Parquet (the default).
+    Parquet,
+    /// Arrow IPC streams (`.arrows`), same schema and layout. The stream format, not the file
+    /// format: each batch carries its own dictionaries, which the file format cannot replace.
+    Arrow,
+}
+
 /// Everything a conversion needs to know.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
@@ -38,6 +48,20 @@ pub struct ConvertOptions {
     pub batch_rows: usize,
     /// Maximum rows per Parquet row group.
     pub row_group_rows: usize,
+    /// Parquet or Arrow IPC.
+    pub format: OutputFormat,
+    /// Convert every input as this family instead of detecting it.
+    pub family: Option<crate::Family>,
+    /// Skip inputs the manifest says were converted with the same digest and options.
+    pub resume: bool,
+    /// Limits against hostile input.
+    pub limits: crate::Limits,
+    /// Inputs are converted in segments of about this many bytes; each segment's files are
+    /// complete (and recorded in the manifest) before the next starts, which is what `--resume`
+    /// picks up from.
+    pub segment_bytes: u64,
+    /// An output file is closed and a new one started past this size.
+    pub max_file_bytes: u64,
 }
 
 impl ConvertOptions {
@@ -51,16 +75,32 @@ impl ConvertOptions {
             keep_raw: false,
             batch_rows: azlog_schema::DEFAULT_BATCH_ROWS,
             row_group_rows: 1024 * 1024,
+            format: OutputFormat::Parquet,
+            family: None,
+            resume: false,
+            limits: crate::Limits::default(),
+            segment_bytes: 1 << 30,
+            max_file_bytes: 1 << 30,
         }
     }
 
     /// The options that change output bytes, as canonical JSON (`azlog.options`).
     pub fn canonical_json(&self) -> String {
         format!(
-            "{{\"compression\":\"{}\",\"raw\":{},\"row_group_rows\":{}}}",
+            "{{\"compression\":\"{}\",\"family\":\"{}\",\"format\":\"{}\",\"raw\":{},\"row_group_rows\":{},\"segment_bytes\":{},\"max_file_bytes\":{},\"batch_rows\":{},\"chunk_bytes\":{},\"max_record_bytes\":{}}}",
             self.compression.label(),
+            self.family.map_or("auto", |f| f.name()),
+            match self.format {
+                OutputFormat::Parquet => "parquet",
+                OutputFormat::Arrow => "arrow",
+            },
             self.keep_raw,
-            self.row_group_rows
+            self.row_group_rows,
+            self.segment_bytes,
+            self.max_file_bytes,
+            self.batch_rows,
+            self.limits.chunk_bytes,
+            self.limits.max_record_bytes,
         )
     }
 }

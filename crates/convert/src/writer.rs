@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMicrosecondType};
 use arrow_array::{Array, BooleanArray, RecordBatch};
+use arrow_ipc::writer::StreamWriter as IpcWriter;
 use arrow_select::filter::filter_record_batch;
 use azlog_schema::time::civil_from_days;
 use azlog_schema::{COLUMNS, SCHEMA_NAME, SCHEMA_VERSION, col, schema};
@@ -21,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::ConvertError;
 use crate::detect::path_date;
-use crate::options::{Compression, ConvertOptions};
+use crate::options::{Compression, ConvertOptions, OutputFormat};
 
 /// Columns whose values are nearly unique: dictionary encoding would only burn CPU (§6.4).
 const NO_DICTIONARY: [&str; 4] = ["extra", "raw", "json_path", "url"];
@@ -61,12 +62,67 @@ pub struct OutputFile {
     pub rows: u64,
 }
 
+enum Sink {
+    Parquet(ArrowWriter<BufWriter<File>>),
+    Arrow(IpcWriter<BufWriter<File>>),
+}
+
+impl Sink {
+    fn write(&mut self, b: &RecordBatch) -> Result<(), String> {
+        match self {
+            Sink::Parquet(w) => w.write(b).map_err(|e| e.to_string()),
+            Sink::Arrow(w) => w.write(b).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Bytes written plus bytes buffered for the open row group.
+    fn size(&self) -> usize {
+        match self {
+            Sink::Parquet(w) => w.bytes_written() + w.in_progress_size(),
+            Sink::Arrow(w) => {
+                w.get_ref()
+                    .get_ref()
+                    .metadata()
+                    .map_or(0, |m| m.len() as usize)
+                    + w.get_ref().buffer().len()
+            }
+        }
+    }
+
+    fn metadata(&mut self, k: &str, v: String) {
+        match self {
+            Sink::Parquet(w) => w.append_key_value_metadata(KeyValue::new(k.to_string(), v)),
+            // The stream format has no footer: the schema metadata carries these (set at open).
+            Sink::Arrow(_) => {
+                let _ = (k, v);
+            }
+        }
+    }
+
+    /// Finishes the file and flushes it to disk.
+    fn close(self) -> Result<(), String> {
+        use std::io::Write;
+        let mut inner = match self {
+            Sink::Parquet(w) => w.into_inner().map_err(|e| e.to_string())?,
+            Sink::Arrow(mut w) => {
+                w.finish().map_err(|e| e.to_string())?;
+                w.into_inner().map_err(|e| e.to_string())?
+            }
+        };
+        inner.flush().map_err(|e| e.to_string())?;
+        let file = inner.into_inner().map_err(|e| e.to_string())?;
+        // Durable before the rename makes it visible under its final name.
+        file.sync_all().map_err(|e| e.to_string())
+    }
+}
+
 struct OpenFile {
     tmp: PathBuf,
     dir: PathBuf,
-    writer: ArrowWriter<BufWriter<File>>,
+    writer: Sink,
     rows: u64,
     sources: BTreeSet<String>,
+    roll: u32,
 }
 
 /// For every source file, the output files its rows went to.
@@ -75,11 +131,15 @@ pub(crate) type OutputsBySource = BTreeMap<String, Vec<String>>;
 /// Writes one dataset (the main tree or the rejects tree).
 pub(crate) struct DatasetWriter {
     root: PathBuf,
+    segment: usize,
+    format: OutputFormat,
+    max_file_bytes: u64,
+    /// Files already closed (rolled over) during the segment.
+    closed: Vec<(PartitionKey, OpenFile)>,
+    rolls: BTreeMap<PartitionKey, u32>,
     props: WriterProperties,
     options_json: String,
     open: BTreeMap<PartitionKey, OpenFile>,
-    /// Which partitions each source file wrote to, for the manifest.
-    touched: BTreeMap<String, BTreeSet<PartitionKey>>,
     temp_seq: u64,
 }
 
@@ -120,13 +180,17 @@ fn io_err(path: &Path, what: &str, e: impl std::fmt::Display) -> ConvertError {
 }
 
 impl DatasetWriter {
-    pub(crate) fn new(root: PathBuf, opts: &ConvertOptions) -> Self {
+    pub(crate) fn new(root: PathBuf, segment: usize, opts: &ConvertOptions) -> Self {
         Self {
             root,
+            segment,
+            format: opts.format,
+            max_file_bytes: opts.max_file_bytes.max(1),
+            closed: Vec::new(),
+            rolls: BTreeMap::new(),
             props: properties(opts),
             options_json: opts.canonical_json(),
             open: BTreeMap::new(),
-            touched: BTreeMap::new(),
             temp_seq: 0,
         }
     }
@@ -168,10 +232,12 @@ impl DatasetWriter {
             .map_err(|e| io_err(&f.tmp, "writing", e))?;
         f.rows += batch.num_rows() as u64;
         f.sources.insert(source_file.to_string());
-        self.touched
-            .entry(source_file.to_string())
-            .or_default()
-            .insert(key);
+        if f.writer.size() as u64 >= self.max_file_bytes
+            && let Some(f) = self.open.remove(&key)
+        {
+            // Rolled over: the next write to this partition starts a new file.
+            self.closed.push((key, f));
+        }
         Ok(())
     }
 
@@ -179,18 +245,37 @@ impl DatasetWriter {
         let dir = self.root.join(key.dir());
         std::fs::create_dir_all(&dir).map_err(|e| io_err(&dir, "creating", e))?;
         self.temp_seq += 1;
+        let roll = self.rolls.entry(key.clone()).or_insert(0);
+        let this_roll = *roll;
+        *roll += 1;
         let tmp = dir.join(format!(
-            ".azlog-inprogress-{}-{}.parquet.tmp",
+            ".azlog-inprogress-{}-{}.tmp",
             std::process::id(),
             self.temp_seq
         ));
         let file = File::create(&tmp).map_err(|e| io_err(&tmp, "creating", e))?;
-        let mut writer = ArrowWriter::try_new(
-            BufWriter::with_capacity(1 << 20, file),
-            schema(),
-            Some(self.props.clone()),
-        )
-        .map_err(|e| io_err(&tmp, "starting", e))?;
+        let out = BufWriter::with_capacity(1 << 20, file);
+        let mut writer = match self.format {
+            OutputFormat::Parquet => Sink::Parquet(
+                ArrowWriter::try_new(out, schema(), Some(self.props.clone()))
+                    .map_err(|e| io_err(&tmp, "starting", e))?,
+            ),
+            OutputFormat::Arrow => {
+                let base = schema();
+                let mut md = base.metadata().clone();
+                md.insert("azlog.partition".to_string(), key.dir());
+                md.insert("azlog.row_order".to_string(), "input".to_string());
+                md.insert("azlog.options".to_string(), self.options_json.clone());
+                md.insert(
+                    "azlog.writer".to_string(),
+                    format!("azlog {}", env!("CARGO_PKG_VERSION")),
+                );
+                let with_md = arrow_schema::Schema::new_with_metadata(base.fields().clone(), md);
+                Sink::Arrow(
+                    IpcWriter::try_new(out, &with_md).map_err(|e| io_err(&tmp, "starting", e))?,
+                )
+            }
+        };
         for (k, v) in [
             ("azlog.schema", SCHEMA_NAME.to_string()),
             ("azlog.schema_version", SCHEMA_VERSION.to_string()),
@@ -202,7 +287,7 @@ impl DatasetWriter {
             ("azlog.row_order", "input".to_string()),
             ("azlog.options", self.options_json.clone()),
         ] {
-            writer.append_key_value_metadata(KeyValue::new(k.to_string(), v));
+            writer.metadata(k, v);
         }
         Ok(OpenFile {
             tmp,
@@ -210,6 +295,7 @@ impl DatasetWriter {
             writer,
             rows: 0,
             sources: BTreeSet::new(),
+            roll: this_roll,
         })
     }
 
@@ -220,9 +306,15 @@ impl DatasetWriter {
         out_root: &Path,
     ) -> Result<(Vec<OutputFile>, OutputsBySource), ConvertError> {
         let mut files = Vec::new();
-        let mut names: BTreeMap<PartitionKey, String> = BTreeMap::new();
+        let mut per_source: OutputsBySource = BTreeMap::new();
         let mut first_error = None;
-        for (key, mut f) in self.open {
+        let ext = match self.format {
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Arrow => "arrows",
+        };
+        let mut all: Vec<(PartitionKey, OpenFile)> = self.closed;
+        all.extend(self.open);
+        for (key, mut f) in all {
             let mut h = Sha256::new();
             for s in &f.sources {
                 h.update(s.as_bytes());
@@ -234,20 +326,20 @@ impl DatasetWriter {
                 .take(8)
                 .map(|b| format!("{b:02x}"))
                 .collect();
-            f.writer.append_key_value_metadata(KeyValue::new(
-                "azlog.inputs".to_string(),
+            f.writer.metadata(
+                "azlog.inputs",
                 format!(
                     "{{\"count\":{},\"sha256_of_sorted_source_files\":\"{digest}\"}}",
                     f.sources.len()
                 ),
-            ));
-            let name = format!("part-00000-{digest}.parquet");
+            );
+            let name = format!("part-{:05}-{:03}-{digest}.{ext}", self.segment, f.roll);
+            let dest = f.dir.join(&name);
             let result = f
                 .writer
                 .close()
                 .map_err(|e| io_err(&f.tmp, "finishing", e))
                 .and_then(|_| {
-                    let dest = f.dir.join(&name);
                     std::fs::rename(&f.tmp, &dest).map_err(|e| io_err(&dest, "renaming into", e))
                 });
             if let Err(e) = result {
@@ -255,38 +347,34 @@ impl DatasetWriter {
                 first_error.get_or_insert(e);
                 continue;
             }
-            let rel = f.dir.join(&name);
-            let rel = rel.strip_prefix(out_root).unwrap_or(&rel);
+            let rel = dest.strip_prefix(out_root).unwrap_or(&dest);
             let rel = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            names.insert(key, rel.clone());
+            for s in &f.sources {
+                per_source.entry(s.clone()).or_default().push(rel.clone());
+            }
+            let _ = &key;
             files.push(OutputFile {
                 path: rel,
                 rows: f.rows,
             });
         }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         if let Some(e) = first_error {
             return Err(e);
         }
-        let per_source = self
-            .touched
-            .into_iter()
-            .map(|(s, keys)| {
-                (
-                    s,
-                    keys.iter().filter_map(|k| names.get(k).cloned()).collect(),
-                )
-            })
-            .collect();
+        for outs in per_source.values_mut() {
+            outs.sort();
+        }
         Ok((files, per_source))
     }
 
     /// Removes every temporary file (after a fatal error).
     pub(crate) fn abandon(self) {
-        for (_, f) in self.open {
+        for (_, f) in self.open.into_iter().chain(self.closed) {
             drop(f.writer);
             let _ = std::fs::remove_file(&f.tmp);
         }
@@ -329,4 +417,27 @@ fn partition_keys(batch: &RecordBatch, source_file: &str) -> (Vec<usize>, Vec<Pa
         })
         .collect();
     (rows, keys)
+}
+
+/// Removes temporary files an interrupted run left under `out` (they were never renamed, so
+/// no reader or manifest ever saw them).
+pub(crate) fn remove_stale_temp_files(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            remove_stale_temp_files(&p);
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::engine::is_temp_name)
+        {
+            let _ = std::fs::remove_file(&p);
+        }
+    }
 }
