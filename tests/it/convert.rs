@@ -4,8 +4,30 @@ use crate::util::*;
 
 #[test]
 fn thread_count_does_not_change_a_byte() {
+    use std::io::Write;
     let tmp = tempfile::tempdir().expect("tmp");
-    let sample = root().join("testdata/sample-dump");
+    // Every family, plus a gzip file and a zip member.
+    let sample = tmp.path().join("mixed");
+    copy_tree(&root().join("testdata/sample-dump"), &sample);
+    let lines =
+        std::fs::read(root().join("testdata/storage_analytics/mixed_versions_per_line.log"))
+            .expect("read");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&lines).expect("gz");
+    std::fs::write(sample.join("extra-blob.log.gz"), gz.finish().expect("gz")).expect("write");
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file(
+        "y=2024/m=07/d=14/h=09/m=00/PT1H.json",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .expect("zip");
+    z.write_all(&std::fs::read(root().join("testdata/vnet_flow/vnet1.json")).expect("read"))
+        .expect("zip");
+    std::fs::write(
+        sample.join("flows.zip"),
+        z.finish().expect("zip").into_inner(),
+    )
+    .expect("write");
     let mut trees = Vec::new();
     for threads in ["1", "4"] {
         let out = tmp.path().join(format!("t{threads}"));
@@ -20,7 +42,22 @@ fn thread_count_does_not_change_a_byte() {
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let files = files_under(&out);
-        assert!(files.iter().any(|f| f.ends_with(".parquet")), "{files:?}");
+        for family in [
+            "storage_analytics",
+            "nsg_flow",
+            "vnet_flow",
+            "activity_log",
+            "resource_log",
+        ] {
+            assert!(
+                files
+                    .iter()
+                    .any(|f| f.starts_with(&format!("family={family}/"))),
+                "{family}: {files:?}"
+            );
+        }
+        let json = String::from_utf8_lossy(&o.stdout);
+        let _ = json;
         let contents: Vec<Vec<u8>> = files
             .iter()
             .map(|f| std::fs::read(out.join(f)).expect("read"))

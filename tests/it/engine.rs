@@ -183,12 +183,12 @@ fn arrow_ipc_output_has_the_same_rows() {
         "arrow",
         "--json",
     ]);
-    assert_eq!(json_int(&json, "rows_written"), 10);
+    assert_eq!(json_int(&json, "rows_written"), 25);
     let files: Vec<_> = files_under(&out)
         .into_iter()
         .filter(|f| f.ends_with(".arrows"))
         .collect();
-    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files.len(), 6, "one per family and date: {files:?}");
     let mut rows = 0;
     for f in &files {
         let r = arrow_ipc::reader::StreamReader::try_new(
@@ -208,7 +208,7 @@ fn arrow_ipc_output_has_the_same_rows() {
             rows += b.expect("batch").num_rows();
         }
     }
-    assert_eq!(rows, 10);
+    assert_eq!(rows, 25);
 }
 
 #[test]
@@ -224,19 +224,19 @@ fn files_roll_over_at_the_size_limit() {
         "--max-file-bytes",
         "1",
     ]);
-    assert_eq!(json_int(&json, "rows_written"), 10);
+    assert_eq!(json_int(&json, "rows_written"), 25);
     let files: Vec<_> = files_under(&out)
         .into_iter()
         .filter(|f| f.ends_with(".parquet"))
         .collect();
     // One file per write once every file is "full": more files than partitions, and the rows
     // still add up.
-    assert!(files.len() > 2, "{files:?}");
+    assert!(files.len() > 6, "{files:?}");
     assert!(
         files.iter().any(|f| f.contains("part-00000-001-")),
         "{files:?}"
     );
-    assert_eq!(crate::read_rows(&out).len(), 10);
+    assert_eq!(crate::read_rows(&out).len(), 25);
 }
 
 #[test]
@@ -245,5 +245,12 @@ fn detect_names_each_file_and_counts_records() {
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("storage_analytics          6 records       0 rejected  $logs/blob/2024/03/05/1400/000000.log"), "{text}");
-    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.contains("flow                       4 records       0 rejected  insights-logs-networksecuritygroupflowevent/"), "{text}");
+    assert!(
+        text.contains(
+            "monitor                    2 records       0 rejected  insights-activity-logs/"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 8, "{text}");
 }

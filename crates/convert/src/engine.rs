@@ -174,6 +174,7 @@ impl Summary {
 struct Parsers {
     storage: azlog_storage::StorageParser,
     flow: azlog_flow::FlowParser,
+    monitor: azlog_monitor::MonitorParser,
 }
 
 impl Parsers {
@@ -181,6 +182,7 @@ impl Parsers {
         Self {
             storage: azlog_storage::StorageParser::new(),
             flow: azlog_flow::FlowParser::new(),
+            monitor: azlog_monitor::MonitorParser::new(),
         }
     }
 
@@ -188,7 +190,7 @@ impl Parsers {
         match family {
             Family::StorageAnalytics => Some(&mut self.storage),
             Family::Flow => Some(&mut self.flow),
-            _ => None,
+            Family::Monitor => Some(&mut self.monitor),
         }
     }
 }
@@ -198,8 +200,9 @@ fn line_oriented(family: Family, head: &[u8]) -> bool {
     match family {
         Family::StorageAnalytics => true,
         Family::Flow => false,
-        // JSON Lines: the first line is a whole object. A pretty-printed `{"records":[` document
-        // is not, and is read whole.
+        // JSON Lines: the first line is a whole object (possibly a one-line `{"records":[...]}`
+        // wrapper, as Event Hub captures write them). A pretty-printed document is not, and is
+        // read whole.
         Family::Monitor => {
             let h = head.strip_prefix(azlog_schema::BOM).unwrap_or(head);
             let first = match memchr::memchr(b'\n', h) {
@@ -207,7 +210,7 @@ fn line_oriented(family: Family, head: &[u8]) -> bool {
                 None => return false,
             };
             let t = first.trim_ascii();
-            t.starts_with(b"{") && t.ends_with(b"}") && !t.starts_with(b"{\"records\"")
+            t.starts_with(b"{") && t.ends_with(b"}")
         }
     }
 }
