@@ -174,3 +174,14 @@ fn schema_doc_lists_every_column() {
     let o = azlog(&["schema", "--format", "json"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("\"name\":\"raw\""));
 }
+
+#[test]
+fn committed_schema_doc_is_current() {
+    let o = azlog(&["schema", "--format", "md"]);
+    let generated = String::from_utf8(o.stdout).expect("utf8");
+    let committed = std::fs::read_to_string(root().join("docs/schema.md")).expect("docs/schema.md");
+    assert!(
+        committed == generated,
+        "docs/schema.md is stale: regenerate it with `azlog schema --format md > docs/schema.md`"
+    );
+}
