@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use azlog_flow::FlowParser;
 use azlog_schema::{BatchBuilder, Origin, RecordParser};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, seeded.
 struct Rng(u64);
@@ -157,4 +157,18 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `AZLOG_BENCH_ONCE=<MiB>[,nsg|vnet]` parses one blob of that size once and exits (for
+/// instruction counts under callgrind); otherwise the criterion benches run.
+fn main() {
+    if let Ok(spec) = std::env::var("AZLOG_BENCH_ONCE") {
+        let (mib, which) = spec.split_once(',').unwrap_or((&spec, "nsg"));
+        let mib: usize = mib.parse().unwrap_or(1);
+        let (input, tuples) = blob(which == "vnet", mib << 20);
+        let mut parser = FlowParser::new();
+        assert_eq!(run(&mut parser, &input), tuples);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -23,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod fast;
 mod parser;
 mod tuple;
 

@@ -4,10 +4,11 @@ use std::fmt::Write as _;
 
 use azlog_json::{BufAddr, Span};
 use azlog_schema::vocab::{self, ResourceIdParts};
-use azlog_schema::{BatchBuilder, EventTime, Provenance, ip, push_json_string, time};
+use azlog_schema::{BatchBuilder, EventTime, Provenance, ip, push_json_string};
 use simd_json::prelude::*;
 use simd_json::tape::Value;
 
+use crate::fast;
 use crate::parser::{Job, RecordSite};
 
 /// The two record shapes.
@@ -134,11 +135,8 @@ fn port(s: &str) -> Result<Option<i32>, ()> {
     if s.is_empty() {
         return Ok(None);
     }
-    if s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    match s.parse::<i32>() {
-        Ok(p) if p <= 65535 => Ok(Some(p)),
+    match fast::digits(s.as_bytes(), 5) {
+        Some(p) if p <= 65535 => Ok(Some(p as i32)),
         _ => Err(()),
     }
 }
@@ -147,10 +145,10 @@ fn counter(s: &str) -> Result<Option<i64>, ()> {
     if s.is_empty() {
         return Ok(None);
     }
-    if s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
-    }
-    s.parse::<i64>().map(Some).map_err(|_| ())
+    fast::digits(s.as_bytes(), 19)
+        .and_then(|v| i64::try_from(v).ok())
+        .map(Some)
+        .ok_or(())
 }
 
 impl TupleScratch {
@@ -184,19 +182,15 @@ impl TupleScratch {
 
         // Split on every `,`; empty fields are fields.
         let mut f: [&str; 13] = [""; 13];
-        let mut n = 0usize;
+        let mut cuts = [0usize; 13];
+        let commas = fast::commas(text.as_bytes(), &mut cuts);
+        let n = commas + 1;
         let mut start = 0usize;
-        for pos in memchr::memchr_iter(b',', text.as_bytes()) {
-            if let Some(slot) = f.get_mut(n) {
-                *slot = text.get(start..pos).unwrap_or_default();
-            }
-            n += 1;
-            start = pos + 1;
+        for (i, slot) in f.iter_mut().enumerate().take(n) {
+            let end = if i < commas { cuts[i] } else { text.len() };
+            *slot = text.get(start..end).unwrap_or_default();
+            start = end + 1;
         }
-        if let Some(slot) = f.get_mut(n) {
-            *slot = text.get(start..).unwrap_or_default();
-        }
-        n += 1;
         let have = n.min(13);
         let get = |i: usize| (i < have).then(|| f[i]);
 
@@ -226,7 +220,7 @@ impl TupleScratch {
 
         // Time.
         let time: Option<EventTime> = get(0).and_then(|s| {
-            let t = time::parse_epoch(s.as_bytes());
+            let t = fast::epoch(s.as_bytes());
             if t.is_none() {
                 issues.push("time_unparsed");
                 kept.push(0);
@@ -236,6 +230,10 @@ impl TupleScratch {
 
         // Addresses and ports.
         let src_ip = get(1).and_then(|s| {
+            if fast::is_ipv4(s.as_bytes()) {
+                // Canonical already, no port: what `split_ip_port` returns, borrowed.
+                return Some(s);
+            }
             let r = ip::split_ip_port(s, false, "ip_invalid:src", src);
             if let Some(i) = r.issue {
                 issues.push(i);
@@ -246,6 +244,10 @@ impl TupleScratch {
             r.ip
         });
         let dst_ip = get(2).and_then(|s| {
+            if fast::is_ipv4(s.as_bytes()) {
+                // Canonical already, no port: what `split_ip_port` returns, borrowed.
+                return Some(s);
+            }
             let r = ip::split_ip_port(s, false, "ip_invalid:dst", dst);
             if let Some(i) = r.issue {
                 issues.push(i);

@@ -74,6 +74,9 @@ pub struct LineCounter<'a> {
     pos: usize,
     /// Line of `pos`.
     line: u64,
+    /// Offset of the first `\n` at or after `pos` (`buf.len()` when there is none), so that
+    /// asking for offsets on the same line costs no scan.
+    next_nl: usize,
 }
 
 impl<'a> LineCounter<'a> {
@@ -83,12 +86,28 @@ impl<'a> LineCounter<'a> {
             buf,
             pos: 0,
             line: 1,
+            next_nl: Self::find_nl(buf, 0),
         }
     }
 
+    fn find_nl(buf: &[u8], from: usize) -> usize {
+        let rest = buf.get(from..).unwrap_or_default();
+        memchr::memchr(b'\n', rest).map_or(buf.len(), |k| from + k)
+    }
+
     /// The 1-based line containing byte `offset` (offsets past the end count as the end).
+    #[inline]
     pub fn line_at(&mut self, offset: usize) -> u64 {
         let offset = offset.min(self.buf.len());
+        if offset >= self.pos && offset <= self.next_nl {
+            // No `\n` in `pos..offset`.
+            self.pos = offset;
+            return self.line;
+        }
+        self.line_at_slow(offset)
+    }
+
+    fn line_at_slow(&mut self, offset: usize) -> u64 {
         if offset < self.pos {
             self.pos = 0;
             self.line = 1;
@@ -96,6 +115,7 @@ impl<'a> LineCounter<'a> {
         let seen = self.buf.get(self.pos..offset).unwrap_or_default();
         self.line += memchr::memchr_iter(b'\n', seen).count() as u64;
         self.pos = offset;
+        self.next_nl = Self::find_nl(self.buf, offset);
         self.line
     }
 }
@@ -137,5 +157,11 @@ mod tests {
         assert_eq!(c.line_at(6), 4);
         assert_eq!(c.line_at(3), 2);
         assert_eq!(c.line_at(100), 5);
+        assert_eq!(c.line_at(9), 4);
+        assert_eq!(c.line_at(10), 5);
+        assert_eq!(c.line_at(4), 2);
+        assert_eq!(c.line_at(5), 3);
+        let mut c = LineCounter::new(b"abc");
+        assert_eq!((c.line_at(2), c.line_at(3), c.line_at(0)), (1, 1, 1));
     }
 }

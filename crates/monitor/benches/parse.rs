@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use azlog_monitor::MonitorParser;
 use azlog_schema::{BatchBuilder, Origin, RecordParser};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, no dependency.
 struct Rng(u64);
@@ -172,4 +172,24 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `AZLOG_BENCH_ONCE=<MiB>` parses one corpus of that size once and exits (for instruction
+/// counts under callgrind); otherwise the criterion benches run.
+fn main() {
+    if let Ok(spec) = std::env::var("AZLOG_BENCH_ONCE") {
+        let (input, records) = corpus(spec.parse::<usize>().unwrap_or(1) << 20);
+        let mut out = BatchBuilder::default();
+        let mut rejects = Vec::new();
+        let stats = MonitorParser::new().parse(
+            input.as_bytes(),
+            &Origin::whole_file("bench.jsonl"),
+            &mut out,
+            &mut rejects,
+        );
+        assert_eq!(stats.rows, records);
+        black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -29,6 +29,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod fast;
 mod frame;
 mod parser;
 mod record;

@@ -3,10 +3,11 @@
 
 use std::fmt::Write as _;
 
-use azlog_schema::vocab::{self, ResourceIdParts};
+use azlog_schema::vocab;
 use azlog_schema::{BOM, BatchBuilder, Origin, ParseStats, Provenance, RecordParser, Reject};
 use simd_json::{Buffers, INPUT_PADDING, Tape};
 
+use crate::fast::{self, Rid};
 use crate::frame::{self, Elem, Frame};
 use crate::record::{self, Parts, Row, Taker, Top, V};
 use crate::render::Extra;
@@ -44,7 +45,7 @@ pub struct MonitorParser {
     ip_scratch: String,
     text_scratch: String,
     path: String,
-    rid: ResourceIdParts,
+    rid: Rid,
     frames: Vec<Frame>,
 }
 
@@ -78,7 +79,7 @@ impl MonitorParser {
             ip_scratch: String::new(),
             text_scratch: String::new(),
             path: String::new(),
-            rid: ResourceIdParts::default(),
+            rid: Rid::default(),
             frames: Vec::new(),
         }
     }
@@ -443,7 +444,7 @@ fn write_row(
     row: &Row<'_>,
     ip: &mut String,
     text: &mut String,
-    rid: &mut ResourceIdParts,
+    rid: &mut Rid,
 ) {
     w.time(row.time)
         .log_family(row.log_family)
@@ -473,9 +474,9 @@ fn write_row(
         .record_uid(row.record_uid)
         .resource_id(row.resource_id)
         .parse_issues((!row.issues.is_empty()).then_some(&row.issues[..]));
-    w.user_id(row.user_id.map(|s| vocab::guid_lower(s, text).0));
-    w.app_id(row.app_id.map(|s| vocab::guid_lower(s, text).0));
-    w.tenant_id(row.tenant_id.map(|s| vocab::guid_lower(s, text).0));
+    w.user_id(row.user_id.map(|s| fast::guid_lower(s, text)));
+    w.app_id(row.app_id.map(|s| fast::guid_lower(s, text)));
+    w.tenant_id(row.tenant_id.map(|s| fast::guid_lower(s, text)));
     match row.src_ip {
         Some(s) => {
             let r = azlog_schema::ip::split_ip_port(s, false, "ip_invalid:src", ip);

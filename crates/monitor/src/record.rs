@@ -101,15 +101,28 @@ impl Top {
         let mut lower = [0u8; 24];
         for (key, v) in tape::members(t, 0) {
             // Normalise: ASCII lowercase without `_`; longer keys are not known keys.
+            let kb = key.as_bytes();
             let mut n = 0;
             let mut fits = true;
-            for b in key.bytes().filter(|&b| b != b'_') {
-                if n == lower.len() {
-                    fits = false;
-                    break;
+            let mut plain = kb.len() <= lower.len();
+            if plain {
+                // Common case: no `_` to drop, one pass without per-byte filtering.
+                for (d, &b) in lower.iter_mut().zip(kb) {
+                    plain &= b != b'_';
+                    *d = b.to_ascii_lowercase();
                 }
-                lower[n] = b.to_ascii_lowercase();
-                n += 1;
+                n = kb.len();
+            }
+            if !plain {
+                n = 0;
+                for b in kb.iter().copied().filter(|&b| b != b'_') {
+                    if n == lower.len() {
+                        fits = false;
+                        break;
+                    }
+                    lower[n] = b.to_ascii_lowercase();
+                    n += 1;
+                }
             }
             if !fits {
                 continue;
@@ -331,7 +344,7 @@ impl Taker<'_> {
         if is_sentinel(s) {
             return None;
         }
-        if !(vocab::is_guid(s) && s.bytes().any(|b| b.is_ascii_uppercase())) {
+        if !crate::fast::guid_needs_lower(s) {
             self.consume(v);
         }
         Some(s)

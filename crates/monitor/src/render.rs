@@ -216,12 +216,16 @@ pub(crate) fn number_lexemes(src: &[u8], text: &mut String, spans: &mut Vec<(u32
         match src[i] {
             b'"' => {
                 i += 1;
-                while i < src.len() {
-                    match src[i] {
-                        b'\\' => i += 2,
-                        b'"' => break,
-                        _ => i += 1,
+                // Skip the string's body: only `"` and `\\` matter in it.
+                while let Some(k) = src.get(i..).and_then(|r| memchr::memchr2(b'"', b'\\', r)) {
+                    if src[i + k] == b'"' {
+                        i += k;
+                        break;
                     }
+                    i += k + 2;
+                }
+                if i >= src.len() || src[i] != b'"' {
+                    i = src.len();
                 }
                 i += 1;
             }

@@ -15,6 +15,13 @@ pub(crate) fn size(t: &[Node<'_>], i: usize) -> usize {
 /// True when `key` equals `norm` (lowercase ASCII, no `_`) ignoring ASCII case and `_`.
 #[inline]
 pub(crate) fn key_is(key: &str, norm: &str) -> bool {
+    // `norm` holds no `_`, so a key of the same length matches only without any `_`, and a
+    // shorter key never does: only longer keys (snake_case) need the slow walk.
+    match key.len().cmp(&norm.len()) {
+        std::cmp::Ordering::Equal => return key.as_bytes().eq_ignore_ascii_case(norm.as_bytes()),
+        std::cmp::Ordering::Less => return false,
+        std::cmp::Ordering::Greater => {}
+    }
     let mut n = norm.bytes();
     for b in key.bytes() {
         if b == b'_' {
@@ -131,6 +138,11 @@ mod tests {
         assert!(key_is("Level", "level"));
         assert!(!key_is("levels", "level"));
         assert!(!key_is("leve", "level"));
+        assert!(!key_is("lev_l", "level"));
+        assert!(key_is("LE_VEL", "level"));
+        assert!(!key_is("le_vels", "level"));
+        assert!(key_is("_", ""));
+        assert!(key_is("", ""));
     }
 
     #[test]
