@@ -344,46 +344,19 @@ fn reject_batches(
         .map_err(|e| ConvertError::Output(format!("building reject rows: {e}")))
 }
 
-/// One segment's conversion: its writers, its units, the window being filled.
-struct Segment<'a> {
-    opts: &'a ConvertOptions,
-    pool: &'a rayon::ThreadPool,
-    window_len: usize,
+/// The write side of a segment: its writers and what it has learnt about its inputs.
+struct Output {
     main: DatasetWriter,
     rejects_w: DatasetWriter,
-    units: Vec<UnitState>,
-    window: Vec<Work>,
-    window_bytes: usize,
     reports: Vec<FileReport>,
     rejects: Vec<RejectInfo>,
 }
 
-impl Segment<'_> {
-    fn push(&mut self, w: Work) -> Result<(), ConvertError> {
-        if let Emit::Piece(p) = &w.emit {
-            self.window_bytes += p.data.len();
-        }
-        self.window.push(w);
-        if self.window.len() >= self.window_len
-            || self.window_bytes >= self.window_len * self.opts.limits.chunk_bytes
-        {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    /// Parses the window in parallel and writes it in order.
-    fn flush(&mut self) -> Result<(), ConvertError> {
-        let work = std::mem::take(&mut self.window);
-        self.window_bytes = 0;
-        let (units, opts) = (&self.units, self.opts);
-        let done: Vec<Done> = self.pool.install(|| {
-            work.into_par_iter()
-                .map_init(Parsers::new, |p, w| parse_piece(w, units, opts, p))
-                .collect()
-        });
+impl Output {
+    /// Writes parsed pieces, in input order.
+    fn write_done(&mut self, units: &[UnitState], done: Vec<Done>) -> Result<(), ConvertError> {
         for d in done {
-            let u = &self.units[d.unit];
+            let u = &units[d.unit];
             for b in &d.batches {
                 self.main.write(b, &u.source_file)?;
             }
@@ -404,6 +377,75 @@ impl Segment<'_> {
         }
         Ok(())
     }
+}
+
+/// One segment's conversion: its writers, its units, the window being filled, the window
+/// parsed and not yet written.
+struct Segment<'a> {
+    opts: &'a ConvertOptions,
+    pool: &'a rayon::ThreadPool,
+    window_len: usize,
+    units: Vec<UnitState>,
+    window: Vec<Work>,
+    window_bytes: usize,
+    pending: Vec<Done>,
+    out: Output,
+}
+
+impl Segment<'_> {
+    fn push(&mut self, w: Work) -> Result<(), ConvertError> {
+        if let Emit::Piece(p) = &w.emit {
+            self.window_bytes += p.data.len();
+        }
+        self.window.push(w);
+        if self.window.len() >= self.window_len
+            || self.window_bytes >= self.window_len * self.opts.limits.chunk_bytes
+        {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Parses the window in parallel while the previous window's rows are written (in input
+    /// order, their columns encoded in parallel): one pool does both, so a core that finishes
+    /// its share of parsing helps encoding and the other way round.
+    fn flush(&mut self) -> Result<(), ConvertError> {
+        let work = std::mem::take(&mut self.window);
+        self.window_bytes = 0;
+        let pending = std::mem::take(&mut self.pending);
+        let Segment {
+            opts,
+            pool,
+            units,
+            out,
+            ..
+        } = self;
+        let (units, opts): (&[UnitState], &ConvertOptions) = (units, opts);
+        let (done, written) = pool.install(|| {
+            rayon::join(
+                || -> Vec<Done> {
+                    work.into_par_iter()
+                        .with_max_len(1)
+                        .map_init(Parsers::new, |p, w| parse_piece(w, units, opts, p))
+                        .collect()
+                },
+                || out.write_done(units, pending),
+            )
+        });
+        self.pending = done;
+        written
+    }
+
+    /// Writes what is still parsed but unwritten (the end of the segment).
+    fn drain(&mut self) -> Result<(), ConvertError> {
+        self.flush()?;
+        let pending = std::mem::take(&mut self.pending);
+        let Segment {
+            pool, units, out, ..
+        } = self;
+        let units: &[UnitState] = units;
+        pool.install(|| out.write_done(units, pending))
+    }
 
     /// Reads one unit: detect, then cut it into pieces for the window.
     fn unit(
@@ -417,7 +459,7 @@ impl Segment<'_> {
         let head = match read_head(reader, 64 * 1024) {
             Ok(h) => h,
             Err(e) => {
-                self.reports[file]
+                self.out.reports[file]
                     .error
                     .get_or_insert(format!("{source_file}: cannot read: {e}"));
                 return Ok(());
@@ -428,14 +470,14 @@ impl Segment<'_> {
             None => match detect(&source_file, &head) {
                 Detected::Family(f) => f,
                 Detected::Skip(reason) => {
-                    self.reports[file]
+                    self.out.reports[file]
                         .skipped
                         .push(format!("{source_file}: {reason}"));
                     return Ok(());
                 }
             },
         };
-        let r = &mut self.reports[file];
+        let r = &mut self.out.reports[file];
         r.units += 1;
         if !r.families.contains(&family) {
             r.families.push(family);
@@ -583,24 +625,30 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
         let mut s = Segment {
             opts,
             pool: &pool,
-            window_len: threads * 2,
-            main: DatasetWriter::new(opts.out.clone(), seg, opts),
-            rejects_w: DatasetWriter::new(opts.out.join("rejects"), seg, opts),
+            // Two windows are alive at once (one parsing, one being written), so a window of
+            // `threads` pieces (at least 2) holds as many parsed pieces in memory as the old
+            // unpipelined window of `2 * threads` did. Output does not depend on it.
+            window_len: threads.max(2),
             units: Vec::new(),
             window: Vec::new(),
             window_bytes: 0,
-            reports: seg_files
-                .iter()
-                .zip(&digests)
-                .map(|(f, d)| FileReport {
-                    source_file: f.source_file.clone(),
-                    size: f.size,
-                    sha256: d.clone(),
-                    segment: seg,
-                    ..Default::default()
-                })
-                .collect(),
-            rejects: Vec::new(),
+            pending: Vec::new(),
+            out: Output {
+                main: DatasetWriter::new(opts.out.clone(), seg, opts),
+                rejects_w: DatasetWriter::new(opts.out.join("rejects"), seg, opts),
+                reports: seg_files
+                    .iter()
+                    .zip(&digests)
+                    .map(|(f, d)| FileReport {
+                        source_file: f.source_file.clone(),
+                        size: f.size,
+                        sha256: d.clone(),
+                        segment: seg,
+                        ..Default::default()
+                    })
+                    .collect(),
+                rejects: Vec::new(),
+            },
         };
         let result = (|| {
             for (i, f) in seg_files.iter().enumerate() {
@@ -608,32 +656,31 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
                     s.unit(i, u.source_file, u.reader, &u.disk_bytes)
                 })?;
                 if let Err(e) = r {
-                    s.reports[i].error.get_or_insert(e.0);
+                    s.out.reports[i].error.get_or_insert(e.0);
                 }
-                if s.reports[i].units == 0
-                    && s.reports[i].error.is_none()
-                    && s.reports[i].skipped.is_empty()
+                if s.out.reports[i].units == 0
+                    && s.out.reports[i].error.is_none()
+                    && s.out.reports[i].skipped.is_empty()
                 {
-                    s.reports[i]
+                    s.out.reports[i]
                         .skipped
                         .push(format!("{}: no log found in it", f.source_file));
                 }
                 progress.file_done(f.size, 0);
             }
-            s.flush()
+            s.drain()
         })();
         if let Err(e) = result {
-            s.main.abandon();
-            s.rejects_w.abandon();
+            s.out.main.abandon();
+            s.out.rejects_w.abandon();
             return Err(e);
         }
-        let Segment {
+        let Output {
             main,
             rejects_w,
             mut reports,
             rejects,
-            ..
-        } = s;
+        } = s.out;
         let (outputs, per_source) = main.finish(&opts.out)?;
         let (reject_outputs, reject_per_source) = rejects_w.finish(&opts.out)?;
         for r in &mut reports {

@@ -26,7 +26,7 @@ pub use engine::{
 };
 pub use options::{Compression, ConvertOptions, OutputFormat};
 pub use source::Limits;
-pub use writer::OutputFile;
+pub use writer::{DEFAULT_ZSTD_LEVEL, OutputFile};
 
 /// A failure that stops a conversion.
 #[derive(Debug)]

@@ -71,7 +71,7 @@ impl ConvertOptions {
             inputs,
             out,
             threads: 0,
-            compression: Compression::Zstd(3),
+            compression: Compression::Zstd(crate::writer::DEFAULT_ZSTD_LEVEL),
             keep_raw: false,
             batch_rows: azlog_schema::DEFAULT_BATCH_ROWS,
             row_group_rows: 1024 * 1024,

@@ -1,19 +1,57 @@
 //! The `extra` column: a JSON object written as text into a reused buffer.
 
+/// Whether a byte must be escaped inside a JSON string.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// Index of the first byte of `b` at or after `from` that needs escaping, eight bytes at a
+/// time (SWAR): most values have none, and the scan is what the common case costs.
+#[inline]
+fn next_escape(b: &[u8], mut from: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while from + 8 <= b.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[from..from + 8]);
+        let x = u64::from_le_bytes(w);
+        // High bit set in a lane where the byte is < 0x20, or equals `"` or `\`. Exact for
+        // ASCII lanes; a lane >= 0x80 can only give a false positive, which the byte loop
+        // below settles.
+        let lt = x.wrapping_sub(LO * 0x20);
+        let q = (x ^ (LO * u64::from(b'"'))).wrapping_sub(LO);
+        let bs = (x ^ (LO * u64::from(b'\\'))).wrapping_sub(LO);
+        if (lt | q | bs) & !x & HI != 0 {
+            break;
+        }
+        from += 8;
+    }
+    while from < b.len() && !needs_escape(b[from]) {
+        from += 1;
+    }
+    from
+}
+
 /// Appends `s` to `out` as a JSON string literal (quotes included).
 pub fn push_json_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    loop {
+        let i = next_escape(bytes, start);
+        if i == bytes.len() {
+            break;
+        }
+        let b = bytes[i];
         let esc: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
             b'\n' => "\\n",
             b'\r' => "\\r",
             b'\t' => "\\t",
-            0..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
         out.push_str(&s[start..i]);
         if esc.is_empty() {
@@ -113,6 +151,53 @@ impl JsonObject {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time definition the SWAR scan must agree with.
+    fn reference(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn escaping_matches_the_reference_at_every_position() {
+        let specials = [
+            '"', '\\', '\n', '\u{1}', '\u{1f}', ' ', '#', ']', 'é', '\u{7f}', '€',
+        ];
+        for len in 0..20 {
+            for pos in 0..len.max(1) {
+                for &c in &specials {
+                    let s: String = (0..len)
+                        .map(|i| {
+                            if i == pos {
+                                c
+                            } else {
+                                (b'a' + (i % 26) as u8) as char
+                            }
+                        })
+                        .collect();
+                    let mut out = String::new();
+                    push_json_string(&mut out, &s);
+                    assert_eq!(out, reference(&s), "{s:?}");
+                }
+            }
+        }
+        let all: String = (0u8..0x80).map(char::from).collect();
+        let mut out = String::new();
+        push_json_string(&mut out, &all);
+        assert_eq!(out, reference(&all));
+    }
 
     #[test]
     fn objects_escape_and_nest() {
