@@ -163,6 +163,18 @@ struct ConvertArgs {
     /// Longest record (line) accepted, in bytes; longer ones are rejected.
     #[arg(long, default_value_t = 64 << 20)]
     max_record_bytes: usize,
+    /// Most bytes one input (or archive member) may decompress to; the rest is rejected.
+    #[arg(long, default_value_t = 16 << 30)]
+    max_unit_bytes: u64,
+    /// Largest decompression ratio accepted (archive bombs), once past --ratio-min-bytes.
+    #[arg(long, default_value_t = 1000)]
+    max_ratio: u64,
+    /// Decompressed size from which the ratio limit applies.
+    #[arg(long, default_value_t = 64 << 20)]
+    ratio_min_bytes: u64,
+    /// Most members read from one zip or tar archive.
+    #[arg(long, default_value_t = 100_000)]
+    max_members: usize,
     /// Start a new output file once one reaches this many bytes.
     #[arg(long, default_value_t = 1 << 30)]
     max_file_bytes: u64,
@@ -270,6 +282,10 @@ fn run_convert(a: ConvertArgs) -> ExitCode {
     opts.max_file_bytes = a.max_file_bytes.max(1);
     opts.segment_bytes = a.segment_bytes.max(1);
     opts.limits.max_record_bytes = a.max_record_bytes.max(1024);
+    opts.limits.max_unit_bytes = a.max_unit_bytes.max(1);
+    opts.limits.max_ratio = a.max_ratio.max(1);
+    opts.limits.ratio_min_bytes = a.ratio_min_bytes;
+    opts.limits.max_members = a.max_members.max(1);
     opts.format = match a.format {
         FormatArg::Parquet => OutputFormat::Parquet,
         FormatArg::Arrow => OutputFormat::Arrow,

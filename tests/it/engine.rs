@@ -1,6 +1,5 @@
 //! The engine through the binary: archives, resume, Arrow IPC, rolling, detect.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::util::*;
@@ -8,22 +7,6 @@ use crate::util::*;
 fn sample_lines() -> Vec<u8> {
     std::fs::read(root().join("testdata/sample-dump/$logs/blob/2024/03/05/1400/000000.log"))
         .expect("sample")
-}
-
-fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).expect("gz");
-    e.finish().expect("gz")
-}
-
-fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in members {
-        z.start_file(*name, zip::write::SimpleFileOptions::default())
-            .expect("zip");
-        z.write_all(data).expect("zip");
-    }
-    z.finish().expect("zip").into_inner()
 }
 
 fn run_json(args: &[&str]) -> String {

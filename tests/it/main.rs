@@ -5,6 +5,7 @@ mod util;
 
 mod convert;
 mod engine;
+mod hostile;
 mod interop;
 
 use std::path::Path;

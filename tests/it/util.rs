@@ -90,3 +90,23 @@ pub fn interop_python() -> Option<PathBuf> {
     );
     None
 }
+
+/// `data` gzip-compressed.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("gz");
+    e.finish().expect("gz")
+}
+
+/// A zip archive holding `members` (name, bytes), deflated.
+pub fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        z.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip");
+        z.write_all(data).expect("zip");
+    }
+    z.finish().expect("zip").into_inner()
+}

@@ -456,15 +456,17 @@ impl Segment<'_> {
         disk: &AtomicU64,
     ) -> Result<(), ConvertError> {
         let limits: Limits = self.opts.limits;
-        let head = match read_head(reader, 64 * 1024) {
-            Ok(h) => h,
-            Err(e) => {
-                self.out.reports[file]
-                    .error
-                    .get_or_insert(format!("{source_file}: cannot read: {e}"));
-                return Ok(());
-            }
-        };
+        // A read error inside the head comes back from `reader` after the head, so what was
+        // read before it still converts and the rest is one `read_error` reject.
+        let (head, mut reader) = read_head(reader, 64 * 1024);
+        if head.is_empty()
+            && let Err(e) = reader.read(&mut [0u8; 1])
+        {
+            self.out.reports[file]
+                .error
+                .get_or_insert(format!("{source_file}: cannot read: {e}"));
+            return Ok(());
+        }
         let family = match self.opts.family {
             Some(f) => f,
             None => match detect(&source_file, &head) {
@@ -489,11 +491,11 @@ impl Segment<'_> {
         });
         let unit = self.units.len() - 1;
         if line_oriented(family, &head) {
-            chunk_lines(reader, head, &limits, disk, &mut |emit| {
+            chunk_lines(&mut reader, head, &limits, disk, &mut |emit| {
                 self.push(Work { unit, emit })
             })
         } else {
-            match read_whole(reader, head, &limits, disk) {
+            match read_whole(&mut reader, head, &limits, disk) {
                 Ok(data) => self.push(Work {
                     unit,
                     emit: Emit::Piece(Piece {
@@ -505,6 +507,7 @@ impl Segment<'_> {
                 }),
                 Err((partial, reason)) => {
                     let at = partial.len() as u64;
+                    let line = 1 + memchr::memchr_iter(b'\n', &partial).count() as u64;
                     if !partial.is_empty() {
                         self.push(Work {
                             unit,
@@ -525,7 +528,7 @@ impl Segment<'_> {
                         unit,
                         emit: Emit::Overflow(Overflow {
                             offset: at,
-                            line: 0,
+                            line,
                             length: 0,
                             reason: stop,
                             detail: reason,
@@ -776,7 +779,7 @@ pub fn detect_inputs(opts: &ConvertOptions) -> Result<Vec<DetectReport>, Convert
     let mut parsers = Parsers::new();
     for f in &files {
         let r = for_each_unit(&f.path, &f.source_file, &opts.limits, &mut |u| {
-            let head = read_head(u.reader, 64 * 1024).unwrap_or_default();
+            let (head, mut reader) = read_head(u.reader, 64 * 1024);
             let detected = match opts.family {
                 Some(fam) => Detected::Family(fam),
                 None => detect(&u.source_file, &head),
@@ -788,7 +791,7 @@ pub fn detect_inputs(opts: &ConvertOptions) -> Result<Vec<DetectReport>, Convert
                 error: None,
             };
             if let Detected::Family(fam) = detected {
-                let data = match read_whole(u.reader, head, &opts.limits, &u.disk_bytes) {
+                let data = match read_whole(&mut reader, head, &opts.limits, &u.disk_bytes) {
                     Ok(d) => d,
                     Err((partial, reason)) => {
                         rep.error = Some(reason);

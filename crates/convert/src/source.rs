@@ -27,6 +27,9 @@ pub struct Limits {
     pub max_ratio: u64,
     /// Most members read from one archive.
     pub max_members: usize,
+    /// The ratio limit applies once a unit has decompressed past this many bytes (small files
+    /// legitimately compress far better than any bomb threshold).
+    pub ratio_min_bytes: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +40,7 @@ impl Default for Limits {
             max_unit_bytes: 16 << 30,
             max_ratio: 1000,
             max_members: 100_000,
+            ratio_min_bytes: 64 << 20,
         }
     }
 }
@@ -95,6 +99,30 @@ impl<R: Read> Read for Prefixed<R> {
             return Ok(n);
         }
         self.inner.read(buf)
+    }
+}
+
+/// A reader that fails with a stored error: what a stream becomes after an error was met while
+/// its head was being read. The next read re-raises it, so the ordinary error path (convert
+/// what came before, reject the rest) applies.
+struct Failed(Option<io::Error>);
+
+impl Read for Failed {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(self
+            .0
+            .take()
+            .unwrap_or_else(|| io::Error::other("read failed earlier")))
+    }
+}
+
+/// Takes up to `n` bytes off `r` as a head. On an error the bytes read so far are the head and
+/// the returned reader re-raises the error after them.
+fn take_head<'r>(r: &'r mut dyn Read, n: usize) -> (Vec<u8>, Box<dyn Read + 'r>) {
+    let mut head = Vec::with_capacity(n);
+    match fill(r, &mut head, n) {
+        Ok(_) => (head, Box::new(r)),
+        Err(e) => (head, Box::new(Failed(Some(e)))),
     }
 }
 
@@ -165,11 +193,29 @@ pub(crate) fn for_each_unit(
         inner: BufReader::with_capacity(1 << 20, file),
         count: disk.clone(),
     };
+    let mut disk_err = None;
     if let Err(e) = fill(&mut counted, &mut head, 512) {
-        return Ok(Err(SourceError(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))));
+        if head.is_empty() {
+            return Ok(Err(SourceError(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))));
+        }
+        disk_err = Some(e);
+    }
+    if let Some(e) = disk_err {
+        // The disk failed after a few bytes: convert what was read, reject the rest.
+        let mut stream = Prefixed {
+            head,
+            pos: 0,
+            inner: Failed(Some(e)),
+        };
+        f(Unit {
+            source_file: source_file.to_string(),
+            reader: &mut stream,
+            disk_bytes: disk,
+        })?;
+        return Ok(Ok(()));
     }
     match sniff_container(&head) {
         Container::Zip => {
@@ -191,17 +237,11 @@ pub(crate) fn for_each_unit(
                     Err(e) => return Ok(Err(SourceError(format!("zstd: {e}")))),
                 }
             };
-            let mut inner_head = Vec::new();
-            if let Err(e) = fill(&mut dec, &mut inner_head, 512) {
-                return Ok(Err(SourceError(format!(
-                    "cannot decompress {}: {e}",
-                    path.display()
-                ))));
-            }
+            let (inner_head, rest) = take_head(&mut dec, 512);
             let mut stream = Prefixed {
                 head: inner_head,
                 pos: 0,
-                inner: dec,
+                inner: rest,
             };
             if sniff_container(&stream.head) == Container::Tar {
                 return tar_units(&mut stream, source_file, limits, disk, f);
@@ -428,26 +468,18 @@ pub(crate) fn chunk_lines(
         }
         if eof {
             if !buf.is_empty() {
-                emit(Emit::Piece(Piece {
-                    data: buf,
-                    base_offset: base,
-                    first_line: line,
-                    at_eof: true,
-                }))?;
+                emit_checked(buf, base, line, true, limits, emit)?;
             }
             return Ok(());
         }
         match memrchr(b'\n', &buf) {
             Some(nl) => {
                 let rest = buf.split_off(nl + 1);
-                let n_lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                let len = buf.len() as u64;
-                emit(Emit::Piece(Piece {
-                    data: buf,
-                    base_offset: base,
-                    first_line: line,
-                    at_eof: false,
-                }))?;
+                let (len, n_lines) = (
+                    buf.len() as u64,
+                    memchr::memchr_iter(b'\n', &buf).count() as u64,
+                );
+                emit_checked(buf, base, line, false, limits, emit)?;
                 base += len;
                 line += n_lines;
                 buf = Vec::with_capacity(limits.chunk_bytes + (1 << 16));
@@ -463,6 +495,22 @@ pub(crate) fn chunk_lines(
                 while tail_start.is_none() {
                     let mut block = Vec::with_capacity(1 << 20);
                     let more = !fill_or_stop!(&mut block, 1 << 20, false);
+                    if let Some(o) = over_limit(
+                        base + skipped + block.len() as u64,
+                        disk.load(Ordering::Relaxed),
+                        limits,
+                    ) {
+                        // An endless line is how a bomb of zeros looks: stop at the limit.
+                        emit(Emit::Overflow(Overflow {
+                            offset: base,
+                            line,
+                            length: skipped + block.len() as u64,
+                            reason: "decompression_limit",
+                            detail: o,
+                            head: keep,
+                        }))?;
+                        return Ok(());
+                    }
                     match memchr(b'\n', &block) {
                         Some(i) => {
                             skipped += i as u64;
@@ -504,6 +552,75 @@ pub(crate) fn chunk_lines(
     }
 }
 
+/// Emits a newline-aligned piece, cutting out every line longer than `max_record_bytes` as a
+/// `record_too_long` reject so no parser ever sees it. The common case (no such line) is one
+/// scan of the line lengths and the piece passes through untouched.
+fn emit_checked(
+    data: Vec<u8>,
+    base: u64,
+    line: u64,
+    at_eof: bool,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Emit) -> Result<(), crate::ConvertError>,
+) -> Result<(), crate::ConvertError> {
+    let max = limits.max_record_bytes;
+    let too_long = |d: &[u8]| {
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', d).chain(std::iter::once(d.len())) {
+            if nl - start > max {
+                return Some((start, nl));
+            }
+            start = nl + 1;
+        }
+        None
+    };
+    if data.len() <= max || too_long(&data).is_none() {
+        return emit(Emit::Piece(Piece {
+            data,
+            base_offset: base,
+            first_line: line,
+            at_eof,
+        }));
+    }
+    let (mut from, mut base, mut line) = (0usize, base, line);
+    while let Some((s, e)) = too_long(&data[from..]).map(|(s, e)| (from + s, from + e)) {
+        if s > from {
+            let part = data[from..s].to_vec();
+            let n = memchr::memchr_iter(b'\n', &part).count() as u64;
+            emit(Emit::Piece(Piece {
+                data: part,
+                base_offset: base,
+                first_line: line,
+                at_eof: false,
+            }))?;
+            base += (s - from) as u64;
+            line += n;
+        }
+        let len = (e - s) as u64;
+        emit(Emit::Overflow(Overflow {
+            offset: base,
+            line,
+            length: len,
+            reason: "record_too_long",
+            detail: format!("line of {len} bytes exceeds the limit of {max} bytes"),
+            head: data[s..e.min(s + RAW_KEEP)].to_vec(),
+        }))?;
+        let next = (e + 1).min(data.len());
+        base += (next - s) as u64;
+        line += u64::from(e < data.len());
+        from = next;
+        if from >= data.len() {
+            return Ok(());
+        }
+    }
+    emit(Emit::Piece(Piece {
+        data: data[from..].to_vec(),
+        base_offset: base,
+        first_line: line,
+        at_eof,
+    }))
+}
+
 /// Reads a whole unit (one JSON document), up to the unit limit.
 /// Returns the bytes, or the bytes read so far and why reading stopped.
 pub(crate) fn read_whole(
@@ -534,7 +651,7 @@ fn over_limit(decompressed: u64, disk: u64, limits: &Limits) -> Option<String> {
             limits.max_unit_bytes
         ));
     }
-    if decompressed > (64 << 20) && disk > 0 && decompressed / disk > limits.max_ratio {
+    if decompressed > limits.ratio_min_bytes && disk > 0 && decompressed / disk > limits.max_ratio {
         return Some(format!(
             "decompression ratio {}:1 exceeds {}:1 (archive bomb?); the rest is not read",
             decompressed / disk,
@@ -544,11 +661,10 @@ fn over_limit(decompressed: u64, disk: u64, limits: &Limits) -> Option<String> {
     None
 }
 
-/// Reads the first bytes of a unit (for detection).
-pub(crate) fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(n);
-    fill(r, &mut head, n)?;
-    Ok(head)
+/// Reads the first bytes of a unit (for detection). On a read error the head is what was read,
+/// and the error comes back from the returned reader after it.
+pub(crate) fn read_head<'r>(r: &'r mut dyn Read, n: usize) -> (Vec<u8>, Box<dyn Read + 'r>) {
+    take_head(r, n)
 }
 
 #[cfg(test)]
@@ -628,5 +744,68 @@ mod tests {
         assert_eq!(sniff_container(&[0x1f, 0x8b, 8]), Container::Gzip);
         assert_eq!(sniff_container(b"PK\x03\x04"), Container::Zip);
         assert_eq!(sniff_container(b"1.0;"), Container::Plain);
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn run(
+        input: &[u8],
+        chunk: usize,
+        max_record: usize,
+    ) -> Vec<(u64, u64, &'static str, Vec<u8>)> {
+        let limits = Limits {
+            chunk_bytes: chunk,
+            max_record_bytes: max_record,
+            ..Limits::default()
+        };
+        let mut out = Vec::new();
+        let mut r = input;
+        let disk = AtomicU64::new(input.len() as u64);
+        chunk_lines(&mut r, Vec::new(), &limits, &disk, &mut |e| {
+            match e {
+                Emit::Piece(p) => out.push((p.base_offset, p.first_line, "piece", p.data)),
+                Emit::Overflow(o) => out.push((o.offset, o.line, o.reason, Vec::new())),
+            }
+            Ok(())
+        })
+        .expect("chunks");
+        out
+    }
+
+    #[test]
+    fn long_lines_inside_a_piece_are_cut_out_with_their_positions() {
+        let input = b"ok1\nxxxxxxxxxxxx\nok2\nyyyyyyyyyyyyyyy\nok3".to_vec();
+        for chunk in [4, 16, 64, 1024] {
+            let got = run(&input, chunk, 10);
+            let rejects: Vec<_> = got
+                .iter()
+                .filter(|g| g.2 == "record_too_long")
+                .map(|g| (g.0, g.1))
+                .collect();
+            assert_eq!(rejects, [(4, 2), (21, 4)], "chunk {chunk}: {got:?}");
+            let kept: Vec<u8> = got
+                .iter()
+                .filter(|g| g.2 == "piece")
+                .flat_map(|g| g.3.clone())
+                .collect();
+            assert_eq!(kept, b"ok1\nok2\nok3".to_vec(), "chunk {chunk}");
+            for g in got.iter().filter(|g| g.2 == "piece") {
+                assert_eq!(
+                    &input[g.0 as usize..g.0 as usize + g.3.len()],
+                    &g.3[..],
+                    "offsets"
+                );
+                assert_eq!(
+                    g.1 as usize,
+                    1 + input[..g.0 as usize]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                );
+            }
+        }
     }
 }
