@@ -11,11 +11,12 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use azlog_convert::{
-    Compression, ConvertError, ConvertOptions, Detected, Family, OutputFormat, Progress, Summary,
-    convert, detect_inputs,
+    Compression, ConvertError, ConvertOptions, Detected, Family, OutputFormat, PartitionMode,
+    Progress, Summary, convert, detect_inputs,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -110,6 +111,22 @@ enum FormatArg {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum PartitionArg {
+    /// family=<log_family>/event_date=YYYY-MM-DD/
+    #[value(name = "family,date")]
+    FamilyDate,
+    /// family=.../event_date=.../event_hour=HH/
+    #[value(name = "family,date,hour")]
+    FamilyDateHour,
+    /// family=<log_family>/
+    #[value(name = "family")]
+    Family,
+    /// Everything directly in OUT.
+    #[value(name = "none")]
+    None,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum FamilyArg {
     /// Detect from path and content.
     Auto,
@@ -153,6 +170,9 @@ struct ConvertArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
     format: FormatArg,
+    /// Directory layout of the output (Hive style).
+    #[arg(long, value_enum, default_value_t = PartitionArg::FamilyDate)]
+    partition: PartitionArg,
     /// Convert every input as this family instead of detecting it.
     #[arg(long, value_enum, default_value_t = FamilyArg::Auto)]
     family: FamilyArg,
@@ -183,7 +203,46 @@ struct ConvertArgs {
     segment_bytes: u64,
 }
 
-struct Bar(Mutex<Option<ProgressBar>>);
+/// The terminal progress bar: bytes read (with rate and ETA), files done, rows written and
+/// rows per second.
+struct Bar {
+    pb: Mutex<Option<ProgressBar>>,
+    files: AtomicU64,
+    files_done: AtomicU64,
+    rows: AtomicU64,
+    started: Instant,
+}
+
+impl Bar {
+    fn new() -> Self {
+        Self {
+            pb: Mutex::new(None),
+            files: AtomicU64::new(0),
+            files_done: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    fn refresh(&self, pb: &ProgressBar) {
+        let rows = self.rows.load(Ordering::Relaxed);
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        pb.set_message(format!(
+            "{}/{} files, {rows} rows ({:.0} rows/s)",
+            self.files_done.load(Ordering::Relaxed),
+            self.files.load(Ordering::Relaxed),
+            rows as f64 / secs
+        ));
+    }
+
+    fn finish(&self) {
+        if let Ok(g) = self.pb.lock()
+            && let Some(pb) = g.as_ref()
+        {
+            pb.finish_and_clear();
+        }
+    }
+}
 
 impl Progress for Bar {
     fn start(&self, files: u64, bytes: u64) {
@@ -194,31 +253,36 @@ impl Progress for Bar {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        pb.set_message(format!("0/{files} files"));
+        self.files.store(files, Ordering::Relaxed);
+        self.refresh(&pb);
         pb.enable_steady_tick(Duration::from_millis(200));
-        if let Ok(mut g) = self.0.lock() {
+        if let Ok(mut g) = self.pb.lock() {
             *g = Some(pb);
         }
     }
+
     fn file_done(&self, bytes: u64, _rows: u64) {
-        if let Ok(g) = self.0.lock()
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        if let Ok(g) = self.pb.lock()
             && let Some(pb) = g.as_ref()
         {
             pb.inc(bytes);
-            let done = pb
-                .message()
-                .split('/')
-                .next()
-                .and_then(|n| n.parse::<u64>().ok())
-                .unwrap_or(0)
-                + 1;
-            let total = pb
-                .message()
-                .split('/')
-                .nth(1)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            pb.set_message(format!("{done}/{total}"));
+            self.refresh(pb);
+        }
+    }
+
+    fn rows_done(&self, rows: u64, bytes: u64) {
+        self.rows.fetch_add(rows, Ordering::Relaxed);
+        if let Ok(g) = self.pb.lock()
+            && let Some(pb) = g.as_ref()
+        {
+            // Decompressed bytes can outrun the on-disk total of compressed inputs.
+            let pos = pb.position() + bytes;
+            if pb.length().is_some_and(|l| pos > l) {
+                pb.set_length(pos);
+            }
+            pb.set_position(pos);
+            self.refresh(pb);
         }
     }
 }
@@ -279,6 +343,12 @@ fn run_convert(a: ConvertArgs) -> ExitCode {
     opts.threads = a.threads;
     opts.keep_raw = a.raw;
     opts.resume = a.resume;
+    opts.partition = match a.partition {
+        PartitionArg::FamilyDate => PartitionMode::FamilyDate,
+        PartitionArg::FamilyDateHour => PartitionMode::FamilyDateHour,
+        PartitionArg::Family => PartitionMode::Family,
+        PartitionArg::None => PartitionMode::None,
+    };
     opts.max_file_bytes = a.max_file_bytes.max(1);
     opts.segment_bytes = a.segment_bytes.max(1);
     opts.limits.max_record_bytes = a.max_record_bytes.max(1024);
@@ -301,17 +371,13 @@ fn run_convert(a: ConvertArgs) -> ExitCode {
         CompressionArg::Snappy => Compression::Snappy,
     };
     let show_bar = !a.quiet && !a.json && std::io::stderr().is_terminal();
-    let bar = Bar(Mutex::new(None));
+    let bar = Bar::new();
     let result = if show_bar {
         convert(&opts, &bar)
     } else {
         convert(&opts, &azlog_convert::NoProgress)
     };
-    if let Ok(g) = bar.0.lock()
-        && let Some(pb) = g.as_ref()
-    {
-        pb.finish_and_clear();
-    }
+    bar.finish();
     match result {
         Ok(s) => {
             if a.json {

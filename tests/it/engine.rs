@@ -237,3 +237,41 @@ fn detect_names_each_file_and_counts_records() {
     );
     assert_eq!(text.lines().count(), 8, "{text}");
 }
+
+#[test]
+fn partition_layouts() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let sample = root().join("testdata/sample-dump");
+    for (mode, want) in [
+        (
+            "family,date,hour",
+            "family=storage_analytics/event_date=2024-03-05/event_hour=14/",
+        ),
+        ("family", "family=vnet_flow/part-"),
+        ("none", "part-"),
+    ] {
+        let out = tmp.path().join(mode.replace(',', "_"));
+        let json = run_json(&[
+            "convert",
+            p(&sample),
+            "-o",
+            p(&out),
+            "--json",
+            "--partition",
+            mode,
+        ]);
+        assert_eq!(json_int(&json, "rows_written"), 25, "{mode}");
+        let files: Vec<_> = files_under(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".parquet"))
+            .collect();
+        assert!(
+            files.iter().any(|f| f.starts_with(want)),
+            "{mode}: {files:?}"
+        );
+        assert_eq!(crate::read_rows(&out).len(), 25, "{mode}");
+        if mode == "none" {
+            assert_eq!(files.len(), 1, "one file for everything: {files:?}");
+        }
+    }
+}

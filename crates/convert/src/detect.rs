@@ -170,6 +170,21 @@ pub fn path_date(source_file: &str) -> Option<(i64, u32, u32)> {
     None
 }
 
+/// The UTC hour a blob path encodes (`h=HH`, or the `hhmm` folder of `$logs`).
+pub fn path_hour(source_file: &str) -> Option<u32> {
+    let segs: Vec<&str> = source_file.split('/').collect();
+    if let Some(h) = segs.iter().find_map(|s| s.strip_prefix("h=")) {
+        return h.parse().ok().filter(|h| *h < 24);
+    }
+    for w in segs.windows(4) {
+        let ok = w[0].len() == 4 && w[1].len() == 2 && w[2].len() == 2 && w[3].len() == 4;
+        if ok && w.iter().all(|s| s.bytes().all(|b| b.is_ascii_digit())) {
+            return w[3][..2].parse().ok().filter(|h| *h < 24);
+        }
+    }
+    None
+}
+
 fn valid(y: i64, m: u32, d: u32) -> Option<(i64, u32, u32)> {
     ((1..=12).contains(&m) && (1..=31).contains(&d)).then_some((y, m, d))
 }

@@ -31,8 +31,12 @@ use crate::writer::{DatasetWriter, OutputFile};
 pub trait Progress: Sync {
     /// The inputs are known.
     fn start(&self, _files: u64, _bytes: u64) {}
-    /// One input is done.
+    /// One input is done; `bytes` is what `rows_done` did not already report (the whole size
+    /// of a file taken from the manifest by `--resume`, else 0).
     fn file_done(&self, _bytes: u64, _rows: u64) {}
+    /// A piece of input was written: its rows and the (decompressed) bytes it covered. Called
+    /// from the writing thread, possibly a worker.
+    fn rows_done(&self, _rows: u64, _bytes: u64) {}
 }
 
 /// Progress that shows nothing.
@@ -230,6 +234,8 @@ struct Work {
 
 struct Done {
     unit: usize,
+    /// Input bytes this piece covered (for progress).
+    bytes: u64,
     batches: Vec<RecordBatch>,
     rejects: Vec<Reject>,
     stats: ParseStats,
@@ -249,10 +255,15 @@ fn overflow_reject(o: Overflow) -> Reject {
 }
 
 fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Parsers) -> Done {
+    let bytes = match &w.emit {
+        Emit::Piece(piece) => piece.data.len() as u64,
+        Emit::Overflow(o) => o.length,
+    };
     let u = &units[w.unit];
     match w.emit {
         Emit::Overflow(o) => Done {
             unit: w.unit,
+            bytes,
             batches: Vec::new(),
             rejects: vec![overflow_reject(o)],
             stats: ParseStats {
@@ -282,6 +293,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
             let Some(parser) = p.get(u.family) else {
                 return Done {
                     unit: w.unit,
+                    bytes,
                     batches: Vec::new(),
                     rejects,
                     stats: ParseStats::default(),
@@ -295,6 +307,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
             match out.take_batches() {
                 Ok(batches) => Done {
                     unit: w.unit,
+                    bytes,
                     batches,
                     rejects,
                     stats,
@@ -302,6 +315,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
                 },
                 Err(e) => Done {
                     unit: w.unit,
+                    bytes,
                     batches: Vec::new(),
                     rejects: Vec::new(),
                     stats: ParseStats::default(),
@@ -345,14 +359,15 @@ fn reject_batches(
 }
 
 /// The write side of a segment: its writers and what it has learnt about its inputs.
-struct Output {
+struct Output<'p> {
     main: DatasetWriter,
     rejects_w: DatasetWriter,
     reports: Vec<FileReport>,
     rejects: Vec<RejectInfo>,
+    progress: Option<&'p dyn Progress>,
 }
 
-impl Output {
+impl Output<'_> {
     /// Writes parsed pieces, in input order.
     fn write_done(&mut self, units: &[UnitState], done: Vec<Done>) -> Result<(), ConvertError> {
         for d in done {
@@ -365,6 +380,9 @@ impl Output {
             }
             let r = &mut self.reports[u.file];
             r.stats.add(&d.stats);
+            if let Some(p) = self.progress {
+                p.rows_done(d.stats.rows, d.bytes);
+            }
             if let Some(e) = d.error {
                 r.error.get_or_insert(format!("{}: {e}", u.source_file));
             }
@@ -389,7 +407,7 @@ struct Segment<'a> {
     window: Vec<Work>,
     window_bytes: usize,
     pending: Vec<Done>,
-    out: Output,
+    out: Output<'a>,
 }
 
 impl Segment<'_> {
@@ -651,6 +669,7 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
                     })
                     .collect(),
                 rejects: Vec::new(),
+                progress: Some(progress),
             },
         };
         let result = (|| {
@@ -669,7 +688,7 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
                         .skipped
                         .push(format!("{}: no log found in it", f.source_file));
                 }
-                progress.file_done(f.size, 0);
+                progress.file_done(0, 0);
             }
             s.drain()
         })();
@@ -683,6 +702,7 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
             rejects_w,
             mut reports,
             rejects,
+            ..
         } = s.out;
         let (outputs, per_source) = main.finish(&opts.out)?;
         let (reject_outputs, reject_per_source) = rejects_w.finish(&opts.out)?;

@@ -18,13 +18,13 @@ mod options;
 mod source;
 mod writer;
 
-pub use detect::{Detected, Family, detect, path_date, sniff_storage};
+pub use detect::{Detected, Family, detect, path_date, path_hour, sniff_storage};
 pub use discover::{DiscoverError, InputFile, discover};
 pub use engine::{
     DetectReport, FileReport, NoProgress, Progress, RejectInfo, Summary, convert, detect_inputs,
     parse_bytes,
 };
-pub use options::{Compression, ConvertOptions, OutputFormat};
+pub use options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
 pub use source::Limits;
 pub use writer::{DEFAULT_ZSTD_LEVEL, OutputFile};
 

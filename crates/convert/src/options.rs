@@ -31,6 +31,31 @@ pub enum OutputFormat {
     Arrow,
 }
 
+/// How output files are laid out in directories (Hive style).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PartitionMode {
+    /// `family=<log_family>/event_date=YYYY-MM-DD/` (the default).
+    FamilyDate,
+    /// `family=.../event_date=.../event_hour=HH/`, for very large tenants.
+    FamilyDateHour,
+    /// `family=<log_family>/` only.
+    Family,
+    /// Every file directly in the output directory.
+    None,
+}
+
+impl PartitionMode {
+    /// Canonical text (`family,date`, `family,date,hour`, `family`, `none`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            PartitionMode::FamilyDate => "family,date",
+            PartitionMode::FamilyDateHour => "family,date,hour",
+            PartitionMode::Family => "family",
+            PartitionMode::None => "none",
+        }
+    }
+}
+
 /// Everything a conversion needs to know.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
@@ -50,6 +75,8 @@ pub struct ConvertOptions {
     pub row_group_rows: usize,
     /// Parquet or Arrow IPC.
     pub format: OutputFormat,
+    /// Directory layout of the output.
+    pub partition: PartitionMode,
     /// Convert every input as this family instead of detecting it.
     pub family: Option<crate::Family>,
     /// Skip inputs the manifest says were converted with the same digest and options.
@@ -76,6 +103,7 @@ impl ConvertOptions {
             batch_rows: azlog_schema::DEFAULT_BATCH_ROWS,
             row_group_rows: 1024 * 1024,
             format: OutputFormat::Parquet,
+            partition: PartitionMode::FamilyDate,
             family: None,
             resume: false,
             limits: crate::Limits::default(),
@@ -87,8 +115,9 @@ impl ConvertOptions {
     /// The options that change output bytes, as canonical JSON (`azlog.options`).
     pub fn canonical_json(&self) -> String {
         format!(
-            "{{\"compression\":\"{}\",\"family\":\"{}\",\"format\":\"{}\",\"raw\":{},\"row_group_rows\":{},\"segment_bytes\":{},\"max_file_bytes\":{},\"batch_rows\":{},\"chunk_bytes\":{},\"max_record_bytes\":{}}}",
+            "{{\"compression\":\"{}\",\"partition\":\"{}\",\"family\":\"{}\",\"format\":\"{}\",\"raw\":{},\"row_group_rows\":{},\"segment_bytes\":{},\"max_file_bytes\":{},\"batch_rows\":{},\"chunk_bytes\":{},\"max_record_bytes\":{}}}",
             self.compression.label(),
+            self.partition.label(),
             self.family.map_or("auto", |f| f.name()),
             match self.format {
                 OutputFormat::Parquet => "parquet",

@@ -24,8 +24,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::ConvertError;
-use crate::detect::path_date;
-use crate::options::{Compression, ConvertOptions, OutputFormat};
+use crate::detect::{path_date, path_hour};
+use crate::options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
 
 /// The default zstd level: 1, not the 3 that schema.md §6 started from.
 ///
@@ -51,17 +51,41 @@ const BLOOM: [&str; 6] = [
 /// The partition a row belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct PartitionKey {
+    mode: PartitionMode,
     family: String,
     date: Option<(i64, u32, u32)>,
+    hour: Option<u32>,
 }
 
+/// Hive's name for the partition of rows that have no value for the key.
+const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
 impl PartitionKey {
+    /// The partition's directory below the dataset root (`""` for no partitioning).
     fn dir(&self) -> String {
         let date = match self.date {
             Some((y, m, d)) => format!("{y:04}-{m:02}-{d:02}"),
-            None => "__HIVE_DEFAULT_PARTITION__".to_string(),
+            None => HIVE_NULL.to_string(),
         };
-        format!("family={}/event_date={date}", self.family)
+        let hour = self
+            .hour
+            .map_or(HIVE_NULL.to_string(), |h| format!("{h:02}"));
+        match self.mode {
+            PartitionMode::FamilyDate => format!("family={}/event_date={date}", self.family),
+            PartitionMode::FamilyDateHour => {
+                format!("family={}/event_date={date}/event_hour={hour}", self.family)
+            }
+            PartitionMode::Family => format!("family={}", self.family),
+            PartitionMode::None => String::new(),
+        }
+    }
+
+    /// What `azlog.partition` says.
+    fn label(&self) -> String {
+        match self.mode {
+            PartitionMode::None => "none".to_string(),
+            _ => self.dir(),
+        }
     }
 }
 
@@ -275,6 +299,7 @@ pub(crate) type OutputsBySource = BTreeMap<String, Vec<String>>;
 
 /// Writes one dataset (the main tree or the rejects tree).
 pub(crate) struct DatasetWriter {
+    partition: PartitionMode,
     root: PathBuf,
     segment: usize,
     format: OutputFormat,
@@ -330,6 +355,7 @@ impl DatasetWriter {
             root,
             segment,
             format: opts.format,
+            partition: opts.partition,
             max_file_bytes: opts.max_file_bytes.max(1),
             closed: Vec::new(),
             rolls: BTreeMap::new(),
@@ -346,7 +372,7 @@ impl DatasetWriter {
         batch: &RecordBatch,
         source_file: &str,
     ) -> Result<(), ConvertError> {
-        let (row_keys, keys) = partition_keys(batch, source_file);
+        let (row_keys, keys) = partition_keys(batch, source_file, self.partition);
         if keys.len() == 1 {
             return self.write_to(keys[0].clone(), batch, source_file);
         }
@@ -408,7 +434,7 @@ impl DatasetWriter {
             OutputFormat::Arrow => {
                 let base = schema();
                 let mut md = base.metadata().clone();
-                md.insert("azlog.partition".to_string(), key.dir());
+                md.insert("azlog.partition".to_string(), key.label());
                 md.insert("azlog.row_order".to_string(), "input".to_string());
                 md.insert("azlog.options".to_string(), self.options_json.clone());
                 md.insert(
@@ -428,7 +454,7 @@ impl DatasetWriter {
                 "azlog.writer",
                 format!("azlog {}", env!("CARGO_PKG_VERSION")),
             ),
-            ("azlog.partition", key.dir()),
+            ("azlog.partition", key.label()),
             ("azlog.row_order", "input".to_string()),
             ("azlog.options", self.options_json.clone()),
         ] {
@@ -529,24 +555,36 @@ impl DatasetWriter {
 /// The partition of every row: `log_family` and the UTC date of `event_time`, else the date of
 /// the blob path, else the Hive null partition. Returns each row's index into the distinct
 /// keys, and the distinct keys in order of first appearance.
-fn partition_keys(batch: &RecordBatch, source_file: &str) -> (Vec<usize>, Vec<PartitionKey>) {
+fn partition_keys(
+    batch: &RecordBatch,
+    source_file: &str,
+    mode: PartitionMode,
+) -> (Vec<usize>, Vec<PartitionKey>) {
     let fam = batch.column(col::log_family).as_dictionary::<Int32Type>();
     let fam_values = fam.values().as_string::<i32>();
     let times = batch
         .column(col::event_time)
         .as_primitive::<TimestampMicrosecondType>();
-    let fallback = path_date(source_file);
-    let mut raw: Vec<(Option<i32>, Option<i64>)> = Vec::new();
+    let by_family = mode != PartitionMode::None;
+    let by_date = matches!(
+        mode,
+        PartitionMode::FamilyDate | PartitionMode::FamilyDateHour
+    );
+    let by_hour = mode == PartitionMode::FamilyDateHour;
+    // The key per row is (family key, day, hour) with the parts the mode does not use left out.
+    let mut raw: Vec<(Option<i32>, Option<i64>, Option<i64>)> = Vec::new();
     let mut rows = Vec::with_capacity(batch.num_rows());
     for i in 0..batch.num_rows() {
-        let f = fam.is_valid(i).then(|| fam.keys().value(i));
-        let d = times
-            .is_valid(i)
-            .then(|| times.value(i).div_euclid(86_400_000_000));
-        let idx = match raw.iter().position(|&k| k == (f, d)) {
+        let f = (by_family && fam.is_valid(i)).then(|| fam.keys().value(i));
+        let t = (by_date && times.is_valid(i)).then(|| times.value(i));
+        let d = t.map(|t| t.div_euclid(86_400_000_000));
+        let h = t
+            .filter(|_| by_hour)
+            .map(|t| t.div_euclid(3_600_000_000).rem_euclid(24));
+        let idx = match raw.iter().position(|&k| k == (f, d, h)) {
             Some(p) => p,
             None => {
-                raw.push((f, d));
+                raw.push((f, d, h));
                 raw.len() - 1
             }
         };
@@ -554,11 +592,33 @@ fn partition_keys(batch: &RecordBatch, source_file: &str) -> (Vec<usize>, Vec<Pa
     }
     let keys = raw
         .into_iter()
-        .map(|(f, d)| PartitionKey {
-            family: f
-                .map_or("unknown", |k| fam_values.value(k as usize))
-                .to_string(),
-            date: d.map(civil_from_days).or(fallback),
+        .map(|(f, d, h)| {
+            let no_time = d.is_none();
+            PartitionKey {
+                mode,
+                family: f
+                    .map_or(if by_family { "unknown" } else { "" }, |k| {
+                        fam_values.value(k as usize)
+                    })
+                    .to_string(),
+                date: if by_date {
+                    d.map(civil_from_days).or_else(|| path_date(source_file))
+                } else {
+                    None
+                },
+                // A row without a time takes the hour of its blob path along with its date.
+                hour: if by_hour {
+                    h.map(|h| h as u32).or_else(|| {
+                        if no_time {
+                            path_hour(source_file)
+                        } else {
+                            None
+                        }
+                    })
+                } else {
+                    None
+                },
+            }
         })
         .collect();
     (rows, keys)
