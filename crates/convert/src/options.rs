@@ -73,6 +73,8 @@ pub struct ConvertOptions {
     pub batch_rows: usize,
     /// Maximum rows per Parquet row group.
     pub row_group_rows: usize,
+    /// A row group is closed once its buffered, encoded data reaches this many bytes.
+    pub row_group_bytes: usize,
     /// Parquet or Arrow IPC.
     pub format: OutputFormat,
     /// Directory layout of the output.
@@ -102,6 +104,7 @@ impl ConvertOptions {
             keep_raw: false,
             batch_rows: azlog_schema::DEFAULT_BATCH_ROWS,
             row_group_rows: 1024 * 1024,
+            row_group_bytes: 128 << 20,
             format: OutputFormat::Parquet,
             partition: PartitionMode::FamilyDate,
             family: None,
@@ -115,7 +118,7 @@ impl ConvertOptions {
     /// The options that change output bytes, as canonical JSON (`azlog.options`).
     pub fn canonical_json(&self) -> String {
         format!(
-            "{{\"compression\":\"{}\",\"partition\":\"{}\",\"family\":\"{}\",\"format\":\"{}\",\"raw\":{},\"row_group_rows\":{},\"segment_bytes\":{},\"max_file_bytes\":{},\"batch_rows\":{},\"chunk_bytes\":{},\"max_record_bytes\":{}}}",
+            "{{\"compression\":\"{}\",\"partition\":\"{}\",\"family\":\"{}\",\"format\":\"{}\",\"raw\":{},\"row_group_rows\":{},\"row_group_bytes\":{},\"segment_bytes\":{},\"max_file_bytes\":{},\"batch_rows\":{},\"chunk_bytes\":{},\"max_record_bytes\":{}}}",
             self.compression.label(),
             self.partition.label(),
             self.family.map_or("auto", |f| f.name()),
@@ -125,6 +128,7 @@ impl ConvertOptions {
             },
             self.keep_raw,
             self.row_group_rows,
+            self.row_group_bytes,
             self.segment_bytes,
             self.max_file_bytes,
             self.batch_rows,

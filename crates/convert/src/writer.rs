@@ -110,6 +110,10 @@ struct ParquetSink {
     factory: ArrowRowGroupWriterFactory,
     schema: arrow_schema::SchemaRef,
     max_rows: usize,
+    /// The open row group is closed once its encoded pages and buffers reach this many bytes
+    /// (schema.md 6.2: about 128 MiB), so wide rows do not hold a million rows in memory. The
+    /// size depends only on the data, so the cut is the same for every thread count.
+    max_bytes: usize,
     /// The open row group: one writer per leaf column, and its rows so far.
     open: Option<(Vec<ArrowColumnWriter>, usize)>,
 }
@@ -117,7 +121,7 @@ struct ParquetSink {
 type PqResult<T> = Result<T, parquet::errors::ParquetError>;
 
 impl ParquetSink {
-    fn new(out: BufWriter<File>, props: WriterProperties) -> PqResult<Self> {
+    fn new(out: BufWriter<File>, props: WriterProperties, max_bytes: usize) -> PqResult<Self> {
         let max_rows = props.max_row_group_row_count().unwrap_or(usize::MAX).max(1);
         debug_assert!(props.max_row_group_bytes().is_none());
         // `ArrowWriter` builds the file writer exactly as it would for itself (Parquet schema,
@@ -129,6 +133,7 @@ impl ParquetSink {
             factory,
             schema: schema(),
             max_rows,
+            max_bytes: max_bytes.max(1),
             open: None,
         })
     }
@@ -151,7 +156,8 @@ impl ParquetSink {
             remaining = remaining.slice(take, remaining.num_rows() - take);
             encode(&self.schema, writers, &part)?;
             *rows += take;
-            if *rows >= self.max_rows {
+            let bytes: usize = writers.iter().map(ArrowColumnWriter::memory_size).sum();
+            if *rows >= self.max_rows || bytes >= self.max_bytes {
                 self.flush()?;
             }
         }
@@ -304,6 +310,7 @@ pub(crate) struct DatasetWriter {
     segment: usize,
     format: OutputFormat,
     max_file_bytes: u64,
+    row_group_bytes: usize,
     /// Files already closed (rolled over) during the segment.
     closed: Vec<(PartitionKey, OpenFile)>,
     rolls: BTreeMap<PartitionKey, u32>,
@@ -357,6 +364,7 @@ impl DatasetWriter {
             format: opts.format,
             partition: opts.partition,
             max_file_bytes: opts.max_file_bytes.max(1),
+            row_group_bytes: opts.row_group_bytes,
             closed: Vec::new(),
             rolls: BTreeMap::new(),
             props: properties(opts),
@@ -428,7 +436,7 @@ impl DatasetWriter {
         let out = BufWriter::with_capacity(1 << 20, file);
         let mut writer = match self.format {
             OutputFormat::Parquet => Sink::Parquet(
-                ParquetSink::new(out, self.props.clone())
+                ParquetSink::new(out, self.props.clone(), self.row_group_bytes)
                     .map_err(|e| io_err(&tmp, "starting", e))?,
             ),
             OutputFormat::Arrow => {
