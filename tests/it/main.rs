@@ -7,6 +7,7 @@ mod convert;
 mod engine;
 mod hostile;
 mod interop;
+mod pieces;
 
 use std::path::Path;
 

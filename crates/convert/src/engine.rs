@@ -23,7 +23,7 @@ use crate::discover::{InputFile, discover};
 use crate::manifest;
 use crate::options::ConvertOptions;
 use crate::source::{
-    Emit, Limits, Overflow, Piece, chunk_lines, for_each_unit, read_head, read_whole,
+    Emit, Limits, Overflow, Piece, chunk_lines, chunk_records, for_each_unit, read_head, read_whole,
 };
 use crate::writer::{DatasetWriter, OutputFile};
 
@@ -278,6 +278,8 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
             base_offset,
             first_line,
             at_eof,
+            first_record,
+            within_records,
         }) => {
             let mut out = BatchBuilder::new(opts.batch_rows);
             let mut rejects = Vec::new();
@@ -285,10 +287,11 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
                 source_file: &u.source_file,
                 base_offset,
                 first_line,
-                first_record: first_line - 1,
+                first_record,
                 at_eof,
                 keep_raw: opts.keep_raw,
                 json_path: false,
+                within_records,
             };
             let Some(parser) = p.get(u.family) else {
                 return Done {
@@ -512,16 +515,15 @@ impl Segment<'_> {
             chunk_lines(&mut reader, head, &limits, disk, &mut |emit| {
                 self.push(Work { unit, emit })
             })
+        } else if family == Family::Flow {
+            chunk_records(&mut reader, head, &limits, disk, &mut |emit| {
+                self.push(Work { unit, emit })
+            })
         } else {
             match read_whole(&mut reader, head, &limits, disk) {
                 Ok(data) => self.push(Work {
                     unit,
-                    emit: Emit::Piece(Piece {
-                        data,
-                        base_offset: 0,
-                        first_line: 1,
-                        at_eof: true,
-                    }),
+                    emit: Emit::Piece(Piece::whole(data)),
                 }),
                 Err((partial, reason)) => {
                     let at = partial.len() as u64;
@@ -529,12 +531,7 @@ impl Segment<'_> {
                     if !partial.is_empty() {
                         self.push(Work {
                             unit,
-                            emit: Emit::Piece(Piece {
-                                data: partial,
-                                base_offset: 0,
-                                first_line: 1,
-                                at_eof: true,
-                            }),
+                            emit: Emit::Piece(Piece::whole(partial)),
                         })?;
                     }
                     let stop = if reason.starts_with("reading stopped") {

@@ -3,9 +3,10 @@
 //! record-aligned chunks cut from each unit's byte stream for the parsers.
 //!
 //! Memory is bounded: a line-oriented unit (Storage Analytics, JSON Lines) is read in chunks of
-//! about `chunk_bytes` that end at a newline, so it is never resident as a whole; a unit that is
-//! one JSON document (flow logs, legacy `{"records":[...]}`) is read whole, up to
-//! `max_unit_bytes`.
+//! about `chunk_bytes` that end at a newline, and a flow-log `{"records":[...]}` document in
+//! chunks that end after a record, so neither is ever resident as a whole. A unit that is one
+//! JSON document that cannot be cut (legacy Azure Monitor documents, broken framing) is read
+//! whole, up to `max_unit_bytes`.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
@@ -381,6 +382,29 @@ pub(crate) struct Piece {
     pub(crate) base_offset: u64,
     pub(crate) first_line: u64,
     pub(crate) at_eof: bool,
+    /// Ordinal of the piece's first record in the unit.
+    pub(crate) first_record: u64,
+    /// The piece continues a records document cut at a record boundary.
+    pub(crate) within_records: bool,
+}
+
+impl Piece {
+    /// A piece of a line-oriented unit (a record per line).
+    fn lines(data: Vec<u8>, base_offset: u64, first_line: u64, at_eof: bool) -> Self {
+        Self {
+            data,
+            base_offset,
+            first_line,
+            at_eof,
+            first_record: first_line.saturating_sub(1),
+            within_records: false,
+        }
+    }
+
+    /// A whole unit.
+    pub(crate) fn whole(data: Vec<u8>) -> Self {
+        Self::lines(data, 0, 1, true)
+    }
 }
 
 /// A stretch of a unit that was given up on (a too-long line, a limit reached).
@@ -429,12 +453,7 @@ pub(crate) fn chunk_lines(
                         data.truncate(nl + 1);
                         at += data.len() as u64;
                         let n_lines = memchr::memchr_iter(b'\n', &data).count() as u64;
-                        emit(Emit::Piece(Piece {
-                            data,
-                            base_offset: base,
-                            first_line: line,
-                            at_eof: false,
-                        }))?;
+                        emit(Emit::Piece(Piece::lines(data, base, line, false)))?;
                         line += n_lines;
                     }
                     emit(Emit::Overflow(Overflow {
@@ -575,24 +594,14 @@ fn emit_checked(
         None
     };
     if data.len() <= max || too_long(&data).is_none() {
-        return emit(Emit::Piece(Piece {
-            data,
-            base_offset: base,
-            first_line: line,
-            at_eof,
-        }));
+        return emit(Emit::Piece(Piece::lines(data, base, line, at_eof)));
     }
     let (mut from, mut base, mut line) = (0usize, base, line);
     while let Some((s, e)) = too_long(&data[from..]).map(|(s, e)| (from + s, from + e)) {
         if s > from {
             let part = data[from..s].to_vec();
             let n = memchr::memchr_iter(b'\n', &part).count() as u64;
-            emit(Emit::Piece(Piece {
-                data: part,
-                base_offset: base,
-                first_line: line,
-                at_eof: false,
-            }))?;
+            emit(Emit::Piece(Piece::lines(part, base, line, false)))?;
             base += (s - from) as u64;
             line += n;
         }
@@ -613,12 +622,108 @@ fn emit_checked(
             return Ok(());
         }
     }
-    emit(Emit::Piece(Piece {
-        data: data[from..].to_vec(),
-        base_offset: base,
-        first_line: line,
+    emit(Emit::Piece(Piece::lines(
+        data[from..].to_vec(),
+        base,
+        line,
         at_eof,
-    }))
+    )))
+}
+
+/// Reads a unit that is a `{"records":[...]}` document (or several concatenated), emitting
+/// pieces of about `limits.chunk_bytes` cut just after a record, so a big flow blob is never
+/// resident whole and its pieces are parsed on all cores. Each piece frames as that stretch of
+/// the whole document would ([`azlog_json::records_cut`]); a unit that cannot be cut (not a
+/// records document, broken framing) is read on to its end, up to the unit limit, and parsed
+/// in one piece. `head` holds the bytes already read.
+pub(crate) fn chunk_records(
+    r: &mut dyn Read,
+    mut buf: Vec<u8>,
+    limits: &Limits,
+    disk: &AtomicU64,
+    emit: &mut dyn FnMut(Emit) -> Result<(), crate::ConvertError>,
+) -> Result<(), crate::ConvertError> {
+    use azlog_json::{Cut, DEFAULT_MAX_DEPTH, records_cut};
+    let chunk = limits.chunk_bytes.max(1);
+    let (mut base, mut line, mut record, mut within) = (0u64, 1u64, 0u64, false);
+    let mut want = chunk;
+    let mut cuttable = true;
+    let piece = |data, base, line, at_eof, record, within| {
+        Emit::Piece(Piece {
+            data,
+            base_offset: base,
+            first_line: line,
+            at_eof,
+            first_record: record,
+            within_records: within,
+        })
+    };
+    loop {
+        let more = match fill(r, &mut buf, want) {
+            Ok(more) => more,
+            Err(e) => {
+                // What was read still converts (its incomplete record is a truncated tail);
+                // the unread rest is one reject.
+                let at = base + buf.len() as u64;
+                let after = line + newlines(&buf);
+                if !buf.is_empty() {
+                    emit(piece(buf, base, line, true, record, within))?;
+                }
+                return emit(Emit::Overflow(Overflow {
+                    offset: at,
+                    line: after,
+                    length: 0,
+                    reason: "read_error",
+                    detail: format!("reading stopped: {e}"),
+                    head: Vec::new(),
+                }));
+            }
+        };
+        if let Some(o) = over_limit(
+            base + buf.len() as u64,
+            disk.load(Ordering::Relaxed),
+            limits,
+        ) {
+            return emit(Emit::Overflow(Overflow {
+                offset: base,
+                line,
+                length: 0,
+                reason: "decompression_limit",
+                detail: o,
+                head: Vec::new(),
+            }));
+        }
+        if !more {
+            return emit(piece(buf, base, line, true, record, within));
+        }
+        if cuttable {
+            match records_cut(&buf, DEFAULT_MAX_DEPTH, within) {
+                Cut::At { end, records } => {
+                    let mut next = Vec::with_capacity(chunk.max(buf.len() - end) + (1 << 16));
+                    next.extend_from_slice(&buf[end..]);
+                    buf.truncate(end);
+                    let lines = newlines(&buf);
+                    emit(piece(buf, base, line, false, record, within))?;
+                    base += end as u64;
+                    line += lines;
+                    record += records as u64;
+                    within = true;
+                    buf = next;
+                    want = chunk;
+                    continue;
+                }
+                Cut::NeedMore => {}
+                Cut::Never => cuttable = false,
+            }
+        }
+        // No boundary yet (a record longer than the buffer) or none to look for: read on,
+        // twice as far, so scanning again stays linear in the unit's size.
+        want = buf.len().saturating_mul(2).max(buf.len() + chunk);
+    }
+}
+
+fn newlines(b: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// Reads a whole unit (one JSON document), up to the unit limit.

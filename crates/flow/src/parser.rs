@@ -124,7 +124,16 @@ impl RecordParser for FlowParser {
             lines: LineCounter::new(input),
             stats: ParseStats::default(),
         };
-        match azlog_json::scan_records_array(input, DEFAULT_MAX_DEPTH) {
+        let scan = if origin.within_records {
+            // The continuation of a document cut at a record boundary (by the engine).
+            Ok(azlog_json::scan_records_array_within(
+                input,
+                DEFAULT_MAX_DEPTH,
+            ))
+        } else {
+            azlog_json::scan_records_array(input, DEFAULT_MAX_DEPTH)
+        };
+        match scan {
             Ok(scan) => {
                 let mut index = origin.first_record;
                 for span in &scan.elements {
@@ -142,13 +151,15 @@ impl RecordParser for FlowParser {
                 };
                 match scan.tail {
                     Tail::Clean => {}
+                    // A piece cut after a record, with more of the document to come.
+                    Tail::Truncated { start }
+                        if !origin.at_eof && input[start.min(input.len())..].is_empty() => {}
                     Tail::Truncated { start } => job.reject(
                         tail(start),
                         index,
                         "truncated",
                         format!(
-                            "input ends inside the records array after {} complete records",
-                            scan.elements.len()
+                            "input ends inside the records array after {index} complete records"
                         ),
                         rejects,
                     ),
@@ -156,10 +167,7 @@ impl RecordParser for FlowParser {
                         tail(start),
                         index,
                         "invalid_json",
-                        format!(
-                            "bytes that cannot be framed as JSON after {} records",
-                            scan.elements.len()
-                        ),
+                        format!("bytes that cannot be framed as JSON after {index} records"),
                         rejects,
                     ),
                 }

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use azlog_schema::Origin;
-use common::{parse_with, render, spans, tuples_independently, unescape};
+use common::{parse_in_pieces, parse_with, render, spans, tuples_independently, unescape};
 
 fn cases() -> Vec<PathBuf> {
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
@@ -51,6 +51,24 @@ fn golden_files_match() {
         }
     }
     assert!(failed.is_empty(), "golden mismatches: {failed:?}");
+}
+
+/// A document cut at record boundaries (as the engine reads big blobs) gives the rows,
+/// provenance, counts and rejects of the whole document.
+#[test]
+fn pieces_cut_at_records_give_the_whole_answer() {
+    let mut cut_somewhere = false;
+    for case in cases() {
+        let input = std::fs::read(&case).expect("read");
+        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or("case");
+        let whole = render(&parse_with(&input, &origin(name), 1024));
+        for chunk in [1, 7, 64, 333, 4096] {
+            let p = parse_in_pieces(&input, name, chunk);
+            cut_somewhere |= p.batches.len() > 1;
+            assert_eq!(render(&p), whole, "{} in pieces of {chunk}", case.display());
+        }
+    }
+    assert!(cut_somewhere, "no case was cut into pieces");
 }
 
 /// Batch size does not change the answer.

@@ -6,6 +6,8 @@
 //!
 //! - [`scan_records_array`]: the spans of the elements of a `{"records":[...]}` document and
 //!   what follows the last complete element ([`Tail`]).
+//! - [`records_cut`] and [`scan_records_array_within`]: cut a big document at record
+//!   boundaries and frame the pieces after the first, so no document is read whole.
 //! - [`lines`]: JSON Lines framing ([`Line`]: span, 1-based line, terminated or not).
 //! - [`LineCounter`]: the 1-based line of an offset, counted incrementally.
 //! - [`offset_of`] and [`BufAddr`]: where a borrowed `&str` sits inside a buffer.
@@ -32,7 +34,10 @@ mod records;
 mod tape;
 
 pub use lines::{Line, LineCounter, Lines, lines};
-pub use records::{DEFAULT_MAX_DEPTH, FrameError, RecordsScan, Tail, scan_records_array};
+pub use records::{
+    Cut, DEFAULT_MAX_DEPTH, FrameError, RecordsScan, Tail, records_cut, scan_records_array,
+    scan_records_array_within,
+};
 pub use tape::TapeScratch;
 
 /// The UTF-8 byte-order mark.

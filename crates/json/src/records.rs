@@ -72,15 +72,117 @@ impl std::error::Error for FrameError {}
 /// array (including an input cut before the array starts); `max_depth` when nesting exceeds
 /// `max_depth` anywhere up to the point scanning stopped.
 pub fn scan_records_array(doc: &[u8], max_depth: usize) -> Result<RecordsScan, FrameError> {
+    scan(doc, max_depth, false).map(|(scan, _)| scan)
+}
+
+/// Like [`scan_records_array`] for the continuation of a document cut by [`records_cut`]:
+/// `doc` starts between two elements of an open `records` array (a separating comma may come
+/// first), and framing goes on from there: the array's remaining elements, the rest of its
+/// object, then any further concatenated documents.
+///
+/// The input ending inside the array after a complete element gives
+/// `Tail::Truncated { start }` with an empty tail (`start == doc.len()` once trailing
+/// whitespace is counted), which is the normal end of every piece but the last.
+pub fn scan_records_array_within(doc: &[u8], max_depth: usize) -> RecordsScan {
+    match scan(doc, max_depth, true) {
+        Ok((scan, _)) => scan,
+        // Depth errors inside an element: nothing after it can be framed.
+        Err(e) => RecordsScan {
+            elements: Vec::new(),
+            tail: Tail::Garbage {
+                start: e.offset.min(doc.len()),
+            },
+        },
+    }
+}
+
+/// Where a records document read so far may be cut (see [`records_cut`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Cut after byte `end - 1`: `doc[..end]` holds `records` complete elements and ends just
+    /// after the last of them, inside a `records` array that is still open, so `doc[end..]`
+    /// plus the rest of the input frames with [`scan_records_array_within`].
+    At {
+        /// Length of the first part.
+        end: usize,
+        /// Complete elements in the first part (what [`scan_records_array`] would count).
+        records: usize,
+    },
+    /// No element boundary yet (the input ends inside the first element, or before or
+    /// between records arrays); more input may give one.
+    NeedMore,
+    /// The input cannot be cut: not a records document, broken framing, too deep. Read the
+    /// rest whole and let the parser report it.
+    Never,
+}
+
+/// Finds the last record boundary of `doc`, the start of a records document (`within` false)
+/// or of its continuation (`within` true), so a big document can be parsed in pieces that
+/// frame exactly as the whole would: the pieces' elements are the whole's elements, in order.
+pub fn records_cut(doc: &[u8], max_depth: usize, within: bool) -> Cut {
+    match scan(doc, max_depth, within) {
+        Ok((RecordsScan { tail, .. }, open)) => match (tail, open) {
+            (Tail::Truncated { .. }, Some((end, records))) if records > 0 => {
+                Cut::At { end, records }
+            }
+            (Tail::Truncated { .. } | Tail::Clean, _) => Cut::NeedMore,
+            (Tail::Garbage { .. }, _) => Cut::Never,
+        },
+        // The input ended before the first records array opened (or is only whitespace).
+        Err(e) if e.reason == "no_records_array" && (e.offset >= doc.len() || incomplete(doc)) => {
+            Cut::NeedMore
+        }
+        Err(_) => Cut::Never,
+    }
+}
+
+/// Whether the first top-level object of `doc` is still open at its end (so a records array
+/// may yet come).
+fn incomplete(doc: &[u8]) -> bool {
     let mut s = Scanner {
         doc,
         pos: bom_len(doc),
+        max_depth: DEFAULT_MAX_DEPTH,
+        stack: Vec::new(),
+        cut_mark: (0, 0),
+        open_array_end: None,
+    };
+    s.skip_ws();
+    if s.peek() != Some(b'{') {
+        return false;
+    }
+    matches!(s.skip_value(s.pos, 0), Err(Skip::Incomplete))
+}
+
+/// The scan behind the public functions; also returns, when the input ended inside an open
+/// records array, where a cut may go and the elements before it.
+fn scan(
+    doc: &[u8],
+    max_depth: usize,
+    within: bool,
+) -> Result<(RecordsScan, Option<(usize, usize)>), FrameError> {
+    let mut s = Scanner {
+        doc,
+        pos: if within { 0 } else { bom_len(doc) },
         max_depth,
         stack: Vec::new(),
+        cut_mark: (0, 0),
+        open_array_end: None,
     };
     let mut elements = Vec::new();
     let mut documents = 0usize;
+    let mut resume = within;
     let tail = loop {
+        if resume {
+            // The continuation: inside the array of a document already counted.
+            resume = false;
+            documents += 1;
+            match s.document(&mut elements, true)? {
+                Doc::Done => continue,
+                Doc::NoRecords => break Tail::Garbage { start: s.pos },
+                Doc::Stop(tail) => break tail,
+            }
+        }
         s.skip_ws();
         let Some(&b) = doc.get(s.pos) else {
             if documents == 0 {
@@ -94,7 +196,7 @@ pub fn scan_records_array(doc: &[u8], max_depth: usize) -> Result<RecordsScan, F
             }
             break Tail::Garbage { start: s.pos };
         }
-        match s.document(&mut elements)? {
+        match s.document(&mut elements, false)? {
             Doc::Done => documents += 1,
             Doc::NoRecords => {
                 if documents == 0 {
@@ -105,7 +207,7 @@ pub fn scan_records_array(doc: &[u8], max_depth: usize) -> Result<RecordsScan, F
             Doc::Stop(tail) => break tail,
         }
     };
-    Ok(RecordsScan { elements, tail })
+    Ok((RecordsScan { elements, tail }, s.open_array_end))
 }
 
 /// Outcome of one top-level object.
@@ -136,6 +238,13 @@ struct Scanner<'a> {
     max_depth: usize,
     /// Open brackets of the value being skipped (reused).
     stack: Vec<u8>,
+    /// The latest safe cut: just after `[` of a records array or after one of its elements
+    /// that ends in a closing bracket or quote (a scalar's end is only known from the byte
+    /// after it), with the number of elements before it.
+    cut_mark: (usize, usize),
+    /// Set to `cut_mark` when the input ends inside an open records array (where the next
+    /// element was due, or inside it). Framing from there is framing from where it ended.
+    open_array_end: Option<(usize, usize)>,
 }
 
 impl Scanner<'_> {
@@ -159,14 +268,25 @@ impl Scanner<'_> {
 
     /// One top-level object at `pos` (`{`). Members before the records array that are cut or
     /// broken make the object `NoRecords`; after it they give a tail.
-    fn document(&mut self, elements: &mut Vec<Span>) -> Result<Doc, FrameError> {
+    ///
+    /// `within`: `pos` is inside the object's records array, between elements (the
+    /// continuation of a cut document); the array's elements come first.
+    fn document(&mut self, elements: &mut Vec<Span>, within: bool) -> Result<Doc, FrameError> {
         let obj_start = self.pos;
         if self.max_depth < 1 {
             return Err(self.error("max_depth"));
         }
-        self.pos += 1;
         let mut found = false;
         let mut first = true;
+        if within {
+            found = true;
+            first = false;
+            if let Some(tail) = self.elements(elements)? {
+                return Ok(Doc::Stop(tail));
+            }
+        } else {
+            self.pos += 1;
+        }
         // Offset just after the last complete member (where a truncated tail begins).
         let mut mark = self.pos;
         let stop = |found: bool, tail: Tail, s: &mut Self| {
@@ -251,11 +371,15 @@ impl Scanner<'_> {
     /// closed (`pos` after `]`), else the tail.
     fn elements(&mut self, elements: &mut Vec<Span>) -> Result<Option<Tail>, FrameError> {
         let mut mark = self.pos;
+        self.cut_mark = (self.pos, elements.len());
         loop {
             self.skip_ws();
             let start = self.pos;
             match self.peek() {
-                None => return Ok(Some(Tail::Truncated { start: mark })),
+                None => {
+                    self.open_array_end = Some(self.cut_mark);
+                    return Ok(Some(Tail::Truncated { start: mark }));
+                }
                 Some(b']') => {
                     self.pos += 1;
                     return Ok(None);
@@ -271,8 +395,14 @@ impl Scanner<'_> {
                     elements.push(Span { start, end });
                     self.pos = end;
                     mark = end;
+                    if matches!(self.doc.get(end - 1), Some(b'}' | b']' | b'"')) {
+                        self.cut_mark = (end, elements.len());
+                    }
                 }
-                Err(Skip::Incomplete) => return Ok(Some(Tail::Truncated { start })),
+                Err(Skip::Incomplete) => {
+                    self.open_array_end = Some(self.cut_mark);
+                    return Ok(Some(Tail::Truncated { start }));
+                }
                 Err(Skip::Bad) => return Ok(Some(Tail::Garbage { start })),
                 Err(Skip::TooDeep(at)) => {
                     self.pos = at;
@@ -281,6 +411,8 @@ impl Scanner<'_> {
             }
             self.skip_ws();
             match self.peek() {
+                // Not a cut point: whether a comma follows is not known yet (a missing one is
+                // garbage in the whole document, but would pass at the start of a piece).
                 None => return Ok(Some(Tail::Truncated { start: mark })),
                 Some(b',') => self.pos += 1,
                 Some(b']') => {}

@@ -20,6 +20,10 @@ pub struct Origin<'a> {
     pub keep_raw: bool,
     /// Fill the `json_path` column (JSON families).
     pub json_path: bool,
+    /// The input continues a `{"records":[...]}` document cut at a record boundary: it starts
+    /// between two elements of the open `records` array (the piece before ended after an
+    /// element), so it is framed from inside that array. Only record-array families use it.
+    pub within_records: bool,
 }
 
 impl<'a> Origin<'a> {
@@ -33,6 +37,7 @@ impl<'a> Origin<'a> {
             at_eof: true,
             keep_raw: false,
             json_path: false,
+            within_records: false,
         }
     }
 }

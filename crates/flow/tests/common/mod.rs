@@ -32,6 +32,55 @@ pub fn parse_with(input: &[u8], origin: &Origin<'_>, batch_rows: usize) -> Parse
     }
 }
 
+/// Parses `input` the way the engine parses a big document: buffers growing by `chunk` bytes,
+/// cut at every record boundary `azlog_json::records_cut` finds, each piece parsed on its own
+/// with its offset, line and record ordinal.
+pub fn parse_in_pieces(input: &[u8], name: &str, chunk: usize) -> Parsed {
+    use azlog_json::{Cut, DEFAULT_MAX_DEPTH, records_cut};
+    let mut all = Parsed {
+        batches: Vec::new(),
+        rejects: Vec::new(),
+        stats: ParseStats::default(),
+    };
+    let mut add = |piece: &[u8], base: usize, record: u64, within: bool, at_eof: bool| {
+        let origin = Origin {
+            base_offset: base as u64,
+            first_line: 1 + input[..base].iter().filter(|&&b| b == b'\n').count() as u64,
+            first_record: record,
+            at_eof,
+            within_records: within,
+            json_path: true,
+            ..Origin::whole_file(name)
+        };
+        let p = parse_with(piece, &origin, 1024);
+        all.batches.extend(p.batches);
+        all.rejects.extend(p.rejects);
+        all.stats.add(&p.stats);
+    };
+    let (mut base, mut record, mut within, mut end, mut never) = (0, 0u64, false, 0, false);
+    loop {
+        end = (end + chunk).min(input.len());
+        if end == input.len() {
+            add(&input[base..], base, record, within, true);
+            break;
+        }
+        if never {
+            continue;
+        }
+        match records_cut(&input[base..end], DEFAULT_MAX_DEPTH, within) {
+            Cut::At { end: cut, records } => {
+                add(&input[base..base + cut], base, record, within, false);
+                base += cut;
+                record += records as u64;
+                within = true;
+            }
+            Cut::NeedMore => {}
+            Cut::Never => never = true,
+        }
+    }
+    all
+}
+
 pub fn parse(input: &[u8]) -> Parsed {
     parse_with(input, &Origin::whole_file("t.json"), 1024)
 }

@@ -278,3 +278,180 @@ proptest! {
         }
     }
 }
+
+/// Frames `doc` the way the engine reads a big document: buffers of `chunk` more bytes, cut at
+/// every [`records_cut`] boundary, each piece framed on its own. Returns the elements (in
+/// `doc` offsets) and the last piece's tail.
+fn framed_in_pieces(doc: &[u8], chunk: usize) -> (Vec<Span>, Tail) {
+    let (mut base, mut within, mut end) = (0usize, false, 0usize);
+    let mut elements = Vec::new();
+    let mut never = false;
+    loop {
+        end = (end + chunk).min(doc.len());
+        if end < doc.len() && !never {
+            match records_cut(&doc[base..end], DEFAULT_MAX_DEPTH, within) {
+                Cut::At { end: cut, records } => {
+                    let piece = &doc[base..base + cut];
+                    let scan = if within {
+                        scan_records_array_within(piece, DEFAULT_MAX_DEPTH)
+                    } else {
+                        scan_records_array(piece, DEFAULT_MAX_DEPTH).expect("first piece frames")
+                    };
+                    assert_eq!(scan.elements.len(), records, "records of piece at {base}");
+                    assert_eq!(scan.tail, Tail::Truncated { start: cut }, "piece at {base}");
+                    elements.extend(scan.elements.iter().map(|s| Span {
+                        start: s.start + base,
+                        end: s.end + base,
+                    }));
+                    base += cut;
+                    within = true;
+                }
+                Cut::NeedMore => {}
+                Cut::Never => never = true,
+            }
+            continue;
+        }
+        if end < doc.len() {
+            continue;
+        }
+        let piece = &doc[base..];
+        let scan = if within {
+            scan_records_array_within(piece, DEFAULT_MAX_DEPTH)
+        } else {
+            match scan_records_array(piece, DEFAULT_MAX_DEPTH) {
+                Ok(s) => s,
+                Err(_) => return (elements, Tail::Garbage { start: usize::MAX }),
+            }
+        };
+        elements.extend(scan.elements.iter().map(|s| Span {
+            start: s.start + base,
+            end: s.end + base,
+        }));
+        let shift = |t: Tail| match t {
+            Tail::Clean => Tail::Clean,
+            Tail::Truncated { start } => Tail::Truncated {
+                start: start + base,
+            },
+            Tail::Garbage { start } => Tail::Garbage {
+                start: start + base,
+            },
+        };
+        return (elements, shift(scan.tail));
+    }
+}
+
+fn whole(doc: &[u8]) -> (Vec<Span>, Tail) {
+    match scan_records_array(doc, DEFAULT_MAX_DEPTH) {
+        Ok(s) => (s.elements, s.tail),
+        Err(_) => (Vec::new(), Tail::Garbage { start: usize::MAX }),
+    }
+}
+
+#[test]
+fn pieces_frame_like_the_whole_document() {
+    let docs: &[&[u8]] = &[
+        br#"{"records":[{"a":1},{"b":"],}"},{"c":[1,{"d":2}]}]}"#,
+        br#"{"records":[,{"a":1},,{"b":2},]}{"records":[{"c":3}]} {"records":[{"d":4}]}"#,
+        // A missing comma: garbage in the whole, so in the pieces too.
+        br#"{"records":[{"a":1},{"b":2} {"c":3},{"d":4}]}"#,
+        br#"{"records":[{"a":1},{"b":[}],{"c":1}]}"#,
+        br#"{"x":[1,2,3],"records":[{"a":1},{"b":2}],"y":{"z":[]}}"#,
+        br#"{"records":[{"a":1},{"b":2},{"c":"#,
+        b"\xEF\xBB\xBF{\"records\":[\r\n {\"a\":1},\r\n {\"b\":2}\r\n]}\r\n",
+        br#"{"records":[{"a":1}]} junk {"records":[{"b":2}]}"#,
+        br#"{"records":[{"a":1}, 42, "s", true,{"b":tru}, 7]}"#,
+        br#"{"records":[1,2,{"a":1},3"#,
+        br#"{"a":1}"#,
+        br#"[{"a":1},{"b":2}]"#,
+        b"",
+    ];
+    for doc in docs {
+        let want = whole(doc);
+        for chunk in 1..=doc.len().max(1) {
+            assert_eq!(
+                framed_in_pieces(doc, chunk),
+                want,
+                "chunk {chunk} of {}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+    }
+}
+
+#[test]
+fn cuts_need_a_known_separator() {
+    // The input ends right after an element: a comma may or may not follow, so no cut.
+    assert_eq!(
+        records_cut(br#"{"records":[{"a":1},{"b":2}"#, DEFAULT_MAX_DEPTH, false),
+        Cut::NeedMore
+    );
+    // Inside the next element (after a comma): cut after the last complete one.
+    assert_eq!(
+        records_cut(
+            br#"{"records":[{"a":1},{"b":2},{"c""#,
+            DEFAULT_MAX_DEPTH,
+            false
+        ),
+        Cut::At {
+            end: 27,
+            records: 2
+        }
+    );
+    assert_eq!(
+        records_cut(br#",{"a":1},{"b"#, DEFAULT_MAX_DEPTH, true),
+        Cut::At { end: 8, records: 1 }
+    );
+    // A scalar's end is only known from the byte after it: no cut right after one.
+    assert_eq!(
+        records_cut(br#"{"records":[{"a":1},42,{"b"#, DEFAULT_MAX_DEPTH, false),
+        Cut::At {
+            end: 19,
+            records: 1
+        }
+    );
+    assert_eq!(
+        records_cut(br#"{"a":1}"#, DEFAULT_MAX_DEPTH, false),
+        Cut::Never
+    );
+    assert_eq!(
+        records_cut(b"\xEF\xBB\xBF  {\"records\"", DEFAULT_MAX_DEPTH, false),
+        Cut::NeedMore
+    );
+    assert_eq!(
+        records_cut(
+            br#"{"records":[{"a":1},{"b":[}],{"c":1"#,
+            DEFAULT_MAX_DEPTH,
+            false
+        ),
+        Cut::Never
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn pieces_of_generated_documents_frame_like_the_whole(
+        before in prop::collection::vec((json_string(), json_value()), 0..2),
+        records in prop::collection::vec(record(), 0..8),
+        after in prop::collection::vec((json_string(), json_value()), 0..2),
+        pretty in any::<bool>(),
+        bom in any::<bool>(),
+        twice in any::<bool>(),
+        cut_at in any::<prop::sample::Index>(),
+        chunk in 1usize..64,
+    ) {
+        let (mut doc, _, _) = document(&before, &records, &after, pretty, bom);
+        if twice {
+            let (second, _, _) = document(&after, &records, &before, pretty, false);
+            doc.extend(b"\n");
+            doc.extend(second);
+        }
+        let want = whole(&doc);
+        prop_assert_eq!(framed_in_pieces(&doc, chunk), want);
+        // And truncated anywhere.
+        let cut = cut_at.index(doc.len() + 1);
+        let doc = &doc[..cut];
+        prop_assert_eq!(framed_in_pieces(doc, chunk), whole(doc));
+    }
+}

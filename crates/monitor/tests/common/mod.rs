@@ -49,6 +49,7 @@ pub(crate) fn convert_chunked(
             at_eof: end == input.len(),
             keep_raw: false,
             json_path: true,
+            within_records: false,
         };
         stats.add(&p.parse(&input[start..end], &origin, &mut out, &mut rejects));
         line += n as u64;
