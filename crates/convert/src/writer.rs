@@ -116,6 +116,9 @@ struct ParquetSink {
     max_bytes: usize,
     /// The open row group: one writer per leaf column, and its rows so far.
     open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    /// Encoded bytes of the open row group after the last write (its data; `memory_size`
+    /// also counts fixed costs such as bloom filters sized for a full row group).
+    buffered: usize,
 }
 
 type PqResult<T> = Result<T, parquet::errors::ParquetError>;
@@ -135,6 +138,7 @@ impl ParquetSink {
             max_rows,
             max_bytes: max_bytes.max(1),
             open: None,
+            buffered: 0,
         })
     }
 
@@ -157,6 +161,10 @@ impl ParquetSink {
             encode(&self.schema, writers, &part)?;
             *rows += take;
             let bytes: usize = writers.iter().map(ArrowColumnWriter::memory_size).sum();
+            self.buffered = writers
+                .iter()
+                .map(ArrowColumnWriter::get_estimated_total_bytes)
+                .sum();
             if *rows >= self.max_rows || bytes >= self.max_bytes {
                 self.flush()?;
             }
@@ -170,6 +178,7 @@ impl ParquetSink {
         let Some((writers, _)) = self.open.take() else {
             return Ok(());
         };
+        self.buffered = 0;
         let chunks: Vec<_> = writers
             .into_par_iter()
             .with_max_len(1)
@@ -245,6 +254,23 @@ impl Sink {
         match self {
             Sink::Parquet(w) => w.write(b).map_err(|e| e.to_string()),
             Sink::Arrow(w) => w.write(b).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Encoded bytes held for the open row group (Parquet); an Arrow stream writes every
+    /// batch out.
+    fn buffered(&self) -> usize {
+        match self {
+            Sink::Parquet(w) => w.buffered,
+            Sink::Arrow(_) => 0,
+        }
+    }
+
+    /// Closes the open row group (Parquet).
+    fn flush_row_group(&mut self) -> Result<(), String> {
+        match self {
+            Sink::Parquet(w) => w.flush().map_err(|e| e.to_string()),
+            Sink::Arrow(_) => Ok(()),
         }
     }
 
@@ -412,12 +438,49 @@ impl DatasetWriter {
         f.rows += batch.num_rows() as u64;
         f.sources.insert(source_file.to_string());
         if f.writer.size() as u64 >= self.max_file_bytes
-            && let Some(f) = self.open.remove(&key)
+            && let Some(mut f) = self.open.remove(&key)
         {
-            // Rolled over: the next write to this partition starts a new file.
+            // Rolled over: the next write to this partition starts a new file. Its last row
+            // group is written now, so a closed file holds no buffers until the segment ends.
+            f.writer
+                .flush_row_group()
+                .map_err(|e| io_err(&f.tmp, "writing", e))?;
             self.closed.push((key, f));
         }
-        Ok(())
+        self.keep_within_budget()
+    }
+
+    /// Row groups of all open partitions together hold at most one row group's worth of
+    /// encoded data (`row_group_bytes`): over it, the biggest is closed early. Without this, a
+    /// segment spanning several dates (or `--partition family-date-hour`) holds a full row
+    /// group per open partition, and peak memory grows with the partitions a segment spans.
+    /// (Each open row group also has fixed costs, mostly bloom filters sized for a full row
+    /// group: about 14 MB.) The cut depends only on the rows written, so the files do not
+    /// depend on the threads.
+    fn keep_within_budget(&mut self) -> Result<(), ConvertError> {
+        loop {
+            let mut total = 0usize;
+            let mut biggest: Option<(&PartitionKey, usize)> = None;
+            for (k, f) in &self.open {
+                let b = f.writer.buffered();
+                total += b;
+                if biggest.is_none_or(|(_, max)| b > max) {
+                    biggest = Some((k, b));
+                }
+            }
+            if total <= self.row_group_bytes || self.open.len() < 2 {
+                return Ok(());
+            }
+            let Some((key, _)) = biggest else {
+                return Ok(());
+            };
+            let key = key.clone();
+            if let Some(f) = self.open.get_mut(&key) {
+                f.writer
+                    .flush_row_group()
+                    .map_err(|e| io_err(&f.tmp, "writing", e))?;
+            }
+        }
     }
 
     fn open_file(&mut self, key: &PartitionKey) -> Result<OpenFile, ConvertError> {
@@ -651,6 +714,81 @@ pub(crate) fn remove_stale_temp_files(out: &Path) {
             .is_some_and(crate::engine::is_temp_name)
         {
             let _ = std::fs::remove_file(&p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use azlog_schema::{BatchBuilder, Provenance};
+
+    /// A batch of `rows` rows, all in the hour `hour` of 2024-03-05, with some text to encode.
+    fn batch(hour: i64, first: u64, rows: u64) -> RecordBatch {
+        let mut b = BatchBuilder::new(usize::MAX);
+        for i in first..first + rows {
+            let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let url = format!(
+                "https://acct.blob.core.windows.net/c/{h:016x}/{:016x}/{:016x}",
+                h.rotate_left(17) ^ i,
+                h.rotate_right(29).wrapping_mul(31)
+            );
+            let mut r = b.row();
+            r.log_family("storage_analytics")
+                .event_time(1_709_596_800_000_000 + hour * 3_600_000_000 + i as i64)
+                .url(url.as_str())
+                .provenance(
+                    "x.log",
+                    &Provenance {
+                        offset: i * 100,
+                        length: 99,
+                        line: i + 1,
+                        record_index: i,
+                        item_index: None,
+                    },
+                );
+        }
+        b.take_batches().expect("batches").remove(0)
+    }
+
+    #[test]
+    fn open_partitions_share_one_row_group_budget() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut opts = ConvertOptions::new(vec![], tmp.path().to_path_buf());
+        opts.partition = PartitionMode::FamilyDateHour;
+        // Small bloom filters, so a row group's fixed costs stay under its byte limit.
+        opts.row_group_rows = 50_000;
+        opts.row_group_bytes = 8 << 20;
+        let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
+        let mut peak = 0;
+        let mut row = 0;
+        for _ in 0..80 {
+            for hour in 0..4 {
+                w.write(&batch(hour, row, 500), "x.log").expect("write");
+                row += 500;
+                let total: usize = w.open.values().map(|f| f.writer.buffered()).sum();
+                peak = peak.max(total);
+                assert!(
+                    total <= opts.row_group_bytes,
+                    "{total} bytes buffered over {} partitions",
+                    w.open.len()
+                );
+            }
+        }
+        assert_eq!(w.open.len(), 4);
+        assert!(
+            peak > opts.row_group_bytes / 2,
+            "the budget was never approached: {peak}"
+        );
+        let (files, _) = w.finish(tmp.path()).expect("finish");
+        assert_eq!(files.len(), 4);
+        assert_eq!(files.iter().map(|f| f.rows).sum::<u64>(), row);
+        // Every file was cut into several row groups by the shared budget.
+        for f in &files {
+            let file = File::open(tmp.path().join(&f.path)).expect("open");
+            let meta = parquet::file::reader::SerializedFileReader::new(file).expect("parquet");
+            use parquet::file::reader::FileReader;
+            assert!(meta.metadata().num_row_groups() > 1, "{}", f.path);
         }
     }
 }
