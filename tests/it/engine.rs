@@ -23,6 +23,62 @@ fn p(path: &Path) -> &str {
     path.to_str().expect("utf8 path")
 }
 
+/// The manifest's digest is the SHA-256 of the file's bytes, whether it was hashed while being
+/// read (plain, gzip) or read again (a zip, a file skipped after its head), with and without
+/// `--resume`.
+#[test]
+fn manifest_digests_are_the_files_sha256() {
+    use sha2::{Digest, Sha256};
+    let tmp = tempfile::tempdir().expect("tmp");
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).expect("mkdir");
+    let lines = sample_lines();
+    let mut big = Vec::new();
+    while big.len() < (3 << 20) {
+        big.extend_from_slice(&lines);
+    }
+    std::fs::write(input.join("a.log"), &big).expect("plain");
+    std::fs::write(input.join("b.log.gz"), gzip(&lines)).expect("gz");
+    std::fs::write(
+        input.join("c.zip"),
+        zip_of(&[("$logs/blob/2024/03/05/1400/000000.log", &lines)]),
+    )
+    .expect("zip");
+    std::fs::write(input.join("d.txt"), vec![b'x'; 200_000]).expect("not a log");
+    let files = ["a.log", "b.log.gz", "c.zip", "d.txt"];
+    let want: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(input.join(f)).expect("read");
+            Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect();
+    for resume in [false, true] {
+        let out = tmp.path().join(format!("out-{resume}"));
+        let mut args = vec!["convert", p(&input), "-o", p(&out), "--json"];
+        if resume {
+            args.push("--resume");
+        }
+        run_json(&args);
+        let manifest =
+            std::fs::read_to_string(out.join("_azlog/manifest.jsonl")).expect("manifest");
+        for (f, digest) in files.iter().zip(&want) {
+            let entry = format!("{{\"source_file\":\"{f}\",");
+            let line = manifest
+                .lines()
+                .find(|l| l.starts_with(&entry))
+                .unwrap_or_else(|| panic!("{f} not in the manifest:\n{manifest}"));
+            assert!(
+                line.contains(&format!("\"sha256\":\"{digest}\"")),
+                "resume={resume}: {line}"
+            );
+        }
+    }
+}
+
 #[test]
 fn gzip_and_zip_members_convert_with_names_and_offsets_of_their_own() {
     let tmp = tempfile::tempdir().expect("tmp");

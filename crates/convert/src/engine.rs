@@ -6,8 +6,8 @@
 //! parsed at the same time.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use arrow_array::RecordBatch;
@@ -23,7 +23,8 @@ use crate::discover::{InputFile, discover};
 use crate::manifest;
 use crate::options::ConvertOptions;
 use crate::source::{
-    Emit, Limits, Overflow, Piece, chunk_lines, chunk_records, for_each_unit, read_head, read_whole,
+    Emit, FileDigest, Limits, Overflow, Piece, chunk_lines, chunk_records, for_each_unit,
+    read_head, read_whole,
 };
 use crate::writer::{DatasetWriter, OutputFile};
 
@@ -624,12 +625,18 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
     }
     for (seg, range) in segments(&files, opts.segment_bytes).into_iter().enumerate() {
         let seg_files = &files[range];
-        let digests: Vec<String> = pool.install(|| {
-            seg_files
-                .par_iter()
-                .map(|f| manifest::sha256_file(&f.path))
-                .collect()
-        });
+        // `--resume` needs the digests before it can skip a segment; otherwise each file is
+        // hashed as it is read (no second pass over the input).
+        let digests: Vec<String> = if opts.resume {
+            pool.install(|| {
+                seg_files
+                    .par_iter()
+                    .map(|f| manifest::sha256_file(&f.path))
+                    .collect()
+            })
+        } else {
+            vec![String::new(); seg_files.len()]
+        };
         if opts.resume
             && let Some(reports) =
                 manifest::resumable(&previous, seg_files, &digests, &options_json, &opts.out)
@@ -671,11 +678,25 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
         };
         let result = (|| {
             for (i, f) in seg_files.iter().enumerate() {
-                let r = for_each_unit(&f.path, &f.source_file, &opts.limits, &mut |u| {
-                    s.unit(i, u.source_file, u.reader, &u.disk_bytes)
-                })?;
+                let digest = (!opts.resume).then(|| Arc::new(Mutex::new(FileDigest::default())));
+                let r = for_each_unit(
+                    &f.path,
+                    &f.source_file,
+                    &opts.limits,
+                    digest.clone(),
+                    &mut |u| s.unit(i, u.source_file, u.reader, &u.disk_bytes),
+                )?;
                 if let Err(e) = r {
                     s.out.reports[i].error.get_or_insert(e.0);
+                }
+                if let Some(d) = digest {
+                    // Whole when every byte was read in order; else (a zip, a skipped file)
+                    // the file is hashed again.
+                    s.out.reports[i].sha256 = Arc::try_unwrap(d)
+                        .ok()
+                        .and_then(|m| m.into_inner().ok())
+                        .and_then(|d| d.finish(f.size))
+                        .unwrap_or_else(|| manifest::sha256_file(&f.path));
                 }
                 if s.out.reports[i].units == 0
                     && s.out.reports[i].error.is_none()
@@ -795,7 +816,7 @@ pub fn detect_inputs(opts: &ConvertOptions) -> Result<Vec<DetectReport>, Convert
         .collect();
     let mut parsers = Parsers::new();
     for f in &files {
-        let r = for_each_unit(&f.path, &f.source_file, &opts.limits, &mut |u| {
+        let r = for_each_unit(&f.path, &f.source_file, &opts.limits, None, &mut |u| {
             let (head, mut reader) = read_head(u.reader, 64 * 1024);
             let detected = match opts.family {
                 Some(fam) => Detected::Family(fam),

@@ -10,10 +10,11 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use memchr::{memchr, memrchr};
+use sha2::{Digest, Sha256};
 
 /// Limits that protect against hostile input (archive bombs, endless lines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,17 +71,46 @@ pub(crate) fn sniff_container(head: &[u8]) -> Container {
     }
 }
 
-/// Counts the bytes that pass through a reader.
+/// Counts the bytes that pass through a reader, and hashes them when asked to.
 pub(crate) struct Counted<R> {
     inner: R,
     count: Arc<AtomicU64>,
+    digest: Option<Arc<Mutex<FileDigest>>>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(d) = &self.digest
+            && let Ok(mut d) = d.lock()
+        {
+            d.hasher.update(&buf[..n]);
+            d.bytes += n as u64;
+        }
         Ok(n)
+    }
+}
+
+/// SHA-256 of a file's bytes taken as they are read for conversion, so the manifest's digest
+/// costs no second pass over the input. It is whole only if every byte passed in order (a zip
+/// is read by seeking, a skipped file only to its head): see [`FileDigest::finish`].
+#[derive(Default)]
+pub(crate) struct FileDigest {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl FileDigest {
+    /// The hex digest if all `size` bytes were hashed, else `None` (hash the file again).
+    pub(crate) fn finish(self, size: u64) -> Option<String> {
+        (self.bytes == size).then(|| {
+            self.hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
     }
 }
 
@@ -173,10 +203,13 @@ fn member_name(archive: &str, member: &str) -> String {
 /// Opens `path` (named `source_file`) and calls `f` once per unit inside it, in order: the file
 /// itself, its decompressed stream, or each member of a zip or tar archive (possibly inside
 /// gzip or zstd).
+///
+/// With `digest`, the file's bytes are hashed as they are read.
 pub(crate) fn for_each_unit(
     path: &std::path::Path,
     source_file: &str,
     limits: &Limits,
+    digest: Option<Arc<Mutex<FileDigest>>>,
     f: &mut dyn FnMut(Unit<'_>) -> Result<(), crate::ConvertError>,
 ) -> Result<Result<(), SourceError>, crate::ConvertError> {
     let file = match File::open(path) {
@@ -193,6 +226,7 @@ pub(crate) fn for_each_unit(
     let mut counted = Counted {
         inner: BufReader::with_capacity(1 << 20, file),
         count: disk.clone(),
+        digest,
     };
     let mut disk_err = None;
     if let Err(e) = fill(&mut counted, &mut head, 512) {
