@@ -97,6 +97,10 @@ macro_rules! columns {
 
         /// Typed builders for every column: appends rows, produces `RecordBatch`es of the
         /// unified schema. Rows are written through [`BatchBuilder::row`].
+        ///
+        /// A column holds values only up to the last row that gave it a value: the rows that
+        /// left it unset (or set it to null) are padded with nulls in bulk when it next gets a
+        /// value or when the batch is cut, so a row costs nothing for its null columns.
         pub struct BatchBuilder {
             $( $name: $kind, )*
             rows: usize,
@@ -119,14 +123,23 @@ macro_rules! columns {
                 }
             }
 
+            /// Pads every column up to `rows` and finishes it.
             fn finish_columns(&mut self) -> Vec<ArrayRef> {
-                vec![ $( self.$name.finish(), )* ]
+                let rows = self.rows;
+                vec![ $( {
+                    pad(&mut self.$name, rows, $nullable);
+                    self.$name.finish()
+                }, )* ]
             }
         }
 
+        /// The bits of the NOT NULL columns in [`RowWriter`]'s `set` mask.
+        const NOT_NULL: u64 = 0 $( | if $nullable { 0 } else { 1u64 << ($num - 1) } )*;
+
         /// One row being written. Each setter fills one column; a column left unset is null
         /// (a NOT NULL column left unset gets its neutral value and trips a debug assertion).
-        /// The row is committed when the writer is dropped.
+        /// The row is committed when the writer is dropped. A column set twice keeps its first
+        /// value (and trips a debug assertion).
         pub struct RowWriter<'b> {
             b: &'b mut BatchBuilder,
             set: u64,
@@ -146,26 +159,23 @@ macro_rules! columns {
                         return self;
                     }
                     self.set |= BIT;
+                    let rows = self.b.rows;
+                    let col = &mut self.b.$name;
                     match v.into() {
-                        Some(v) => self.b.$name.append(v),
-                        None => self.b.$name.append_null(),
+                        Some(v) => {
+                            pad(col, rows, $nullable);
+                            col.append(v);
+                        }
+                        // A null is what the padding writes: left to it, like an unset column.
+                        None if $nullable => {}
+                        None => {
+                            pad(col, rows, $nullable);
+                            col.append_null();
+                        }
                     }
                     self
                 }
             )*
-
-            fn fill_unset(&mut self) {
-                $(
-                    if self.set & (1u64 << ($num - 1)) == 0 {
-                        if $nullable {
-                            self.b.$name.append_null();
-                        } else {
-                            debug_assert!(false, concat!("NOT NULL column unset: ", stringify!($name)));
-                            self.b.$name.append_default();
-                        }
-                    }
-                )*
-            }
         }
     };
 }
@@ -344,9 +354,46 @@ fn clamp_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// Brings `col` up to `rows` values: the rows since it last got a value left it unset or null,
+/// so they get nulls (the neutral value for a NOT NULL column). Usually a no-op.
+#[inline]
+fn pad<K: ColumnKind>(col: &mut K, rows: usize, nullable: bool) {
+    // A column never runs ahead of the committed rows: it gets at most one value per row, and
+    // `rows` counts the row being written only once it is dropped.
+    let gap = rows.saturating_sub(col.len());
+    if gap != 0 {
+        pad_gap(col, gap, nullable);
+    }
+}
+
+#[inline(never)]
+fn pad_gap<K: ColumnKind>(col: &mut K, gap: usize, nullable: bool) {
+    if nullable {
+        col.append_nulls(gap);
+    } else {
+        col.append_defaults(gap);
+    }
+}
+
+/// Names of the NOT NULL columns missing from a row's `set` mask (for the debug assertion).
+fn unset_not_null(set: u64) -> String {
+    let names: Vec<&str> = COLUMNS
+        .iter()
+        .filter(|c| !c.nullable && set & (1u64 << (c.number - 1)) == 0)
+        .map(|c| c.name)
+        .collect();
+    names.join(", ")
+}
+
 impl Drop for RowWriter<'_> {
     fn drop(&mut self) {
-        self.fill_unset();
+        // Unset columns are padded later (`pad`); only the NOT NULL check is per row.
+        // Not while unwinding (a setter's own assertion): a second panic would abort.
+        debug_assert!(
+            self.set & NOT_NULL == NOT_NULL || std::thread::panicking(),
+            "NOT NULL column unset: {}",
+            unset_not_null(self.set)
+        );
         self.b.rows += 1;
         if self.b.rows >= self.b.batch_rows {
             self.b.flush();
@@ -361,7 +408,279 @@ pub fn is_dict(dt: &DataType) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
+    use arrow_array::{Array, DictionaryArray};
+
     use super::*;
+
+    /// Sets exactly the NOT NULL columns.
+    fn not_null(r: &mut RowWriter<'_>, file: &str, i: i64) {
+        r.log_family("nsg_flow")
+            .source_file(file)
+            .source_offset(i)
+            .source_length(1)
+            .source_line(i + 1)
+            .record_index(i);
+    }
+
+    fn i64s(b: &RecordBatch, c: usize) -> Vec<Option<i64>> {
+        b.column(c).as_primitive::<Int64Type>().iter().collect()
+    }
+
+    fn i32s(b: &RecordBatch, c: usize) -> Vec<Option<i32>> {
+        b.column(c).as_primitive::<Int32Type>().iter().collect()
+    }
+
+    fn strs(b: &RecordBatch, c: usize) -> Vec<Option<&str>> {
+        b.column(c).as_string::<i32>().iter().collect()
+    }
+
+    fn bins(b: &RecordBatch, c: usize) -> Vec<Option<&[u8]>> {
+        b.column(c).as_binary::<i32>().iter().collect()
+    }
+
+    /// Dictionary keys and values, so a change of key order shows.
+    fn dict(b: &RecordBatch, c: usize) -> (Vec<Option<i32>>, Vec<Option<&str>>) {
+        let d: &DictionaryArray<Int32Type> = b.column(c).as_dictionary();
+        let values = d.values().as_string::<i32>().iter().collect();
+        (d.keys().iter().collect(), values)
+    }
+
+    fn lists(b: &RecordBatch, c: usize) -> Vec<Option<Vec<String>>> {
+        b.column(c)
+            .as_list::<i32>()
+            .iter()
+            .map(|l| {
+                l.map(|a| {
+                    a.as_string::<i32>()
+                        .iter()
+                        .map(|s| s.unwrap_or("<null>").to_string())
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    /// Every nullable column of `b` except `set` is all null; NOT NULL ones have no null.
+    fn others_all_null(b: &RecordBatch, set: &[usize]) {
+        for (i, c) in COLUMNS.iter().enumerate() {
+            let a = b.column(i);
+            assert_eq!(a.len(), b.num_rows(), "{}", c.name);
+            if !c.nullable {
+                assert_eq!(a.null_count(), 0, "{}", c.name);
+            } else if !set.contains(&i) {
+                assert_eq!(a.null_count(), b.num_rows(), "{}", c.name);
+            }
+        }
+    }
+
+    #[test]
+    fn unset_columns_are_null_in_finished_batches() {
+        let mut b = BatchBuilder::new(3);
+        {
+            // Row 0: columns of every kind.
+            let mut r = b.row();
+            not_null(&mut r, "a", 0);
+            r.time(Some(EventTime {
+                micros: 10,
+                extra_ns: 5,
+            }))
+            .category("c1")
+            .src_port(80)
+            .src_bytes(100)
+            .url("u0")
+            .parse_issues(&["p"][..])
+            .raw(&b"r0"[..]);
+        }
+        {
+            // Row 1: no nullable column at all.
+            let mut r = b.row();
+            not_null(&mut r, "b", 1);
+        }
+        {
+            // Row 2: explicit nulls, a new dictionary value, columns first set here.
+            let mut r = b.row();
+            not_null(&mut r, "a", 2);
+            r.category("c2")
+                .src_port(None)
+                .url(None)
+                .dst_bytes(7)
+                .item_index(3);
+        }
+        assert_eq!(b.pending_rows(), 0, "the batch is cut after 3 rows");
+        {
+            // Row 3: first row of the second batch.
+            let mut r = b.row();
+            not_null(&mut r, "b", 3);
+            r.raw(&b"r3"[..]).category("c2");
+        }
+        {
+            // Row 4: again no nullable column, the last row.
+            let mut r = b.row();
+            not_null(&mut r, "b", 4);
+        }
+        assert_eq!(b.len(), 5);
+        let batches = b.take_batches().expect("batches");
+        assert_eq!(
+            batches
+                .iter()
+                .map(RecordBatch::num_rows)
+                .collect::<Vec<_>>(),
+            [3, 2]
+        );
+
+        let b0 = &batches[0];
+        others_all_null(
+            b0,
+            &[
+                col::event_time,
+                col::event_time_extra_ns,
+                col::category,
+                col::src_port,
+                col::src_bytes,
+                col::dst_bytes,
+                col::url,
+                col::parse_issues,
+                col::raw,
+                col::item_index,
+            ],
+        );
+        let ts: Vec<_> = b0
+            .column(col::event_time)
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect();
+        assert_eq!(ts, [Some(10), None, None]);
+        let ns: Vec<_> = b0
+            .column(col::event_time_extra_ns)
+            .as_primitive::<Int16Type>()
+            .iter()
+            .collect();
+        assert_eq!(ns, [Some(5), None, None]);
+        assert_eq!(
+            dict(b0, col::category),
+            (vec![Some(0), None, Some(1)], vec![Some("c1"), Some("c2")])
+        );
+        assert_eq!(i32s(b0, col::src_port), [Some(80), None, None]);
+        assert_eq!(i64s(b0, col::src_bytes), [Some(100), None, None]);
+        assert_eq!(i64s(b0, col::dst_bytes), [None, None, Some(7)]);
+        assert_eq!(strs(b0, col::url), [Some("u0"), None, None]);
+        assert_eq!(
+            lists(b0, col::parse_issues),
+            [Some(vec!["p".to_string()]), None, None]
+        );
+        assert_eq!(bins(b0, col::raw), [Some(&b"r0"[..]), None, None]);
+        assert_eq!(i32s(b0, col::item_index), [None, None, Some(3)]);
+        assert_eq!(
+            dict(b0, col::source_file),
+            (vec![Some(0), Some(1), Some(0)], vec![Some("a"), Some("b")])
+        );
+        assert_eq!(
+            dict(b0, col::log_family),
+            (vec![Some(0); 3], vec![Some("nsg_flow")])
+        );
+        assert_eq!(i64s(b0, col::source_offset), [Some(0), Some(1), Some(2)]);
+        assert_eq!(i64s(b0, col::source_line), [Some(1), Some(2), Some(3)]);
+        assert_eq!(i32s(b0, col::source_length), [Some(1); 3]);
+
+        let b1 = &batches[1];
+        others_all_null(b1, &[col::category, col::raw]);
+        assert_eq!(
+            dict(b1, col::category),
+            (vec![Some(0), None], vec![Some("c2")])
+        );
+        assert_eq!(bins(b1, col::raw), [Some(&b"r3"[..]), None]);
+        assert_eq!(
+            dict(b1, col::source_file),
+            (vec![Some(0), Some(0)], vec![Some("b")])
+        );
+        assert_eq!(i64s(b1, col::record_index), [Some(3), Some(4)]);
+        assert_eq!(b1.column(col::event_time).null_count(), 2);
+        assert_eq!(b1.column(col::dst_bytes).null_count(), 2);
+    }
+
+    #[test]
+    fn a_builder_is_reusable_after_take_batches() {
+        let mut b = BatchBuilder::new(10);
+        {
+            let mut r = b.row();
+            not_null(&mut r, "a", 0);
+            r.src_port(1);
+        }
+        not_null(&mut b.row(), "a", 1);
+        // The first batch's padding must not leak into the next one.
+        let first = b.take_batches().expect("batches");
+        assert_eq!(i32s(&first[0], col::src_port), [Some(1), None]);
+        assert_eq!(first[0].column(col::dst_port).null_count(), 2);
+        {
+            let mut r = b.row();
+            not_null(&mut r, "c", 7);
+            r.dst_port(9);
+        }
+        let batches = b.take_batches().expect("batches");
+        assert_eq!(batches.len(), 1);
+        let b0 = &batches[0];
+        others_all_null(b0, &[col::dst_port]);
+        assert_eq!(i32s(b0, col::dst_port), [Some(9)]);
+        assert_eq!(i32s(b0, col::src_port), [None]);
+        assert_eq!(dict(b0, col::source_file), (vec![Some(0)], vec![Some("c")]));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "NOT NULL column unset: source_line, record_index")]
+    fn an_unset_not_null_column_trips_the_debug_assertion() {
+        let mut b = BatchBuilder::new(10);
+        b.row()
+            .log_family("x")
+            .source_file("f")
+            .source_offset(0)
+            .source_length(0);
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "column set twice: src_port")]
+    fn a_column_set_twice_trips_the_debug_assertion() {
+        let mut b = BatchBuilder::new(10);
+        let mut r = b.row();
+        not_null(&mut r, "a", 0);
+        r.src_port(1).src_port(2);
+    }
+
+    /// Without debug assertions: the first value wins and NOT NULL gaps get neutral values,
+    /// in the dictionary order the eager fill gave.
+    #[test]
+    #[cfg(not(debug_assertions))]
+    fn release_keeps_the_first_value_and_fills_not_null_gaps() {
+        let mut b = BatchBuilder::new(10);
+        b.row()
+            .log_family("x")
+            .src_port(1)
+            .src_port(2)
+            .dst_port(None)
+            .dst_port(4);
+        not_null(&mut b.row(), "f", 5);
+        b.row().src_port(3);
+        let batches = b.take_batches().expect("batches");
+        let b0 = &batches[0];
+        assert_eq!(i32s(b0, col::src_port), [Some(1), None, Some(3)]);
+        assert_eq!(i32s(b0, col::dst_port), [None, None, None]);
+        assert_eq!(
+            dict(b0, col::source_file),
+            (vec![Some(0), Some(1), Some(0)], vec![Some(""), Some("f")])
+        );
+        assert_eq!(
+            dict(b0, col::log_family),
+            (
+                vec![Some(0), Some(1), Some(2)],
+                vec![Some("x"), Some("nsg_flow"), Some("")]
+            )
+        );
+        assert_eq!(i64s(b0, col::source_offset), [Some(0), Some(5), Some(0)]);
+        assert_eq!(b0.column(col::source_line).null_count(), 0);
+    }
 
     #[test]
     fn table_is_complete_and_ordered() {

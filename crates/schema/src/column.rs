@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    BinaryBuilder, Int16Builder, Int32Builder, Int64Builder, ListBuilder, StringBuilder,
-    StringDictionaryBuilder, TimestampMicrosecondBuilder,
+    ArrayBuilder, BinaryBuilder, Int16Builder, Int32Builder, Int64Builder, ListBuilder,
+    StringBuilder, StringDictionaryBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, DictionaryArray};
@@ -26,8 +26,18 @@ pub trait ColumnKind {
     fn append(&mut self, v: Self::Value<'_>);
     /// Appends a null.
     fn append_null(&mut self);
+    /// Appends `n` nulls at once.
+    fn append_nulls(&mut self, n: usize);
     /// Appends the neutral value of a NOT NULL column that a parser failed to set.
     fn append_default(&mut self);
+    /// Appends the neutral value `n` times (see [`ColumnKind::append_default`]).
+    fn append_defaults(&mut self, n: usize);
+    /// Values appended since the builder was made or last finished.
+    fn len(&self) -> usize;
+    /// True when no value was appended since the builder was made or last finished.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Finishes the array and resets the builder.
     fn finish(&mut self) -> ArrayRef;
 }
@@ -82,8 +92,19 @@ macro_rules! primitive_kind {
             fn append_null(&mut self) {
                 self.0.append_null()
             }
+            #[inline]
+            fn append_nulls(&mut self, n: usize) {
+                self.0.append_nulls(n)
+            }
             fn append_default(&mut self) {
                 self.0.append_value(Default::default())
+            }
+            fn append_defaults(&mut self, n: usize) {
+                self.0.append_value_n(Default::default(), n)
+            }
+            #[inline]
+            fn len(&self) -> usize {
+                ArrayBuilder::len(&self.0)
             }
             fn finish(&mut self) -> ArrayRef {
                 Arc::new(self.0.finish())
@@ -112,8 +133,19 @@ impl ColumnKind for TsCol {
     fn append_null(&mut self) {
         self.0.append_null()
     }
+    #[inline]
+    fn append_nulls(&mut self, n: usize) {
+        self.0.append_nulls(n)
+    }
     fn append_default(&mut self) {
         self.0.append_value(0)
+    }
+    fn append_defaults(&mut self, n: usize) {
+        self.0.append_value_n(0, n)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        ArrayBuilder::len(&self.0)
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -136,8 +168,19 @@ impl ColumnKind for StrCol {
     fn append_null(&mut self) {
         self.0.append_null()
     }
+    #[inline]
+    fn append_nulls(&mut self, n: usize) {
+        self.0.append_nulls(n)
+    }
     fn append_default(&mut self) {
         self.0.append_value("")
+    }
+    fn append_defaults(&mut self, n: usize) {
+        self.0.append_value_n("", n)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        ArrayBuilder::len(&self.0)
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -169,8 +212,27 @@ impl ColumnKind for DictCol {
     fn append_null(&mut self) {
         self.keys.append_null()
     }
+    #[inline]
+    fn append_nulls(&mut self, n: usize) {
+        self.keys.append_nulls(n)
+    }
     fn append_default(&mut self) {
         self.append("")
+    }
+    fn append_defaults(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        // The key `append("")` would give each time (the cache makes repeats hit it).
+        let key = match self.last_key {
+            Some(k) if self.last.is_empty() => k,
+            _ => self.miss(""),
+        };
+        self.keys.append_value_n(key, n);
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        ArrayBuilder::len(&self.keys)
     }
     fn finish(&mut self) -> ArrayRef {
         let values = self.dict.finish().values().clone();
@@ -215,8 +277,19 @@ impl ColumnKind for BinCol {
     fn append_null(&mut self) {
         self.0.append_null()
     }
+    #[inline]
+    fn append_nulls(&mut self, n: usize) {
+        self.0.append_nulls(n)
+    }
     fn append_default(&mut self) {
         self.0.append_value(b"")
+    }
+    fn append_defaults(&mut self, n: usize) {
+        self.0.append_value_n(b"", n)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        ArrayBuilder::len(&self.0)
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
@@ -251,8 +324,19 @@ impl ColumnKind for ListCol {
     fn append_null(&mut self) {
         self.0.append_null()
     }
+    #[inline]
+    fn append_nulls(&mut self, n: usize) {
+        self.0.append_nulls(n)
+    }
     fn append_default(&mut self) {
         self.0.append_null()
+    }
+    fn append_defaults(&mut self, n: usize) {
+        self.0.append_nulls(n)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        ArrayBuilder::len(&self.0)
     }
     fn finish(&mut self) -> ArrayRef {
         Arc::new(self.0.finish())
