@@ -94,6 +94,7 @@ fuzz_target!(|data: &[u8]| {
         max_unit_bytes: 1 << 20,
         max_ratio: 1000,
         max_members: 2,
+        ratio_min_bytes: 64 << 10,
     };
     match convert(&opts, &NoProgress) {
         Ok(s) => {
