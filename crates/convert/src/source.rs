@@ -664,8 +664,11 @@ fn emit_checked(
     )))
 }
 
+/// Flow-log pieces are `chunk_bytes / FLOW_CHUNK_DIVISOR` (see [`chunk_records`]).
+pub(crate) const FLOW_CHUNK_DIVISOR: usize = 4;
+
 /// Reads a unit that is a `{"records":[...]}` document (or several concatenated), emitting
-/// pieces of about `limits.chunk_bytes` cut just after a record, so a big flow blob is never
+/// pieces of about a quarter of `limits.chunk_bytes` cut just after a record, so a big flow blob is never
 /// resident whole and its pieces are parsed on all cores. Each piece frames as that stretch of
 /// the whole document would ([`azlog_json::records_cut`]); a unit that cannot be cut (not a
 /// records document, broken framing) is read on to its end, up to the unit limit, and parsed
@@ -678,7 +681,10 @@ pub(crate) fn chunk_records(
     emit: &mut dyn FnMut(Emit) -> Result<(), crate::ConvertError>,
 ) -> Result<(), crate::ConvertError> {
     use azlog_json::{Cut, DEFAULT_MAX_DEPTH, records_cut};
-    let chunk = limits.chunk_bytes.max(1);
+    // A byte of flow log becomes several bytes of Arrow (a row per ~100-byte tuple, some 30
+    // columns each), so its pieces are a quarter of the line-oriented ones: the rows a window
+    // holds in memory stay about the same size.
+    let chunk = (limits.chunk_bytes / FLOW_CHUNK_DIVISOR).max(1);
     let (mut base, mut line, mut record, mut within) = (0u64, 1u64, 0u64, false);
     let mut want = chunk;
     let mut cuttable = true;
