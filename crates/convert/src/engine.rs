@@ -7,6 +7,7 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -229,12 +230,12 @@ struct UnitState {
 
 /// Work for the parallel window: a piece to parse, or a stretch already given up on.
 struct Work {
-    unit: usize,
+    unit: Arc<UnitState>,
     emit: Emit,
 }
 
 struct Done {
-    unit: usize,
+    unit: Arc<UnitState>,
     /// Input bytes this piece covered (for progress).
     bytes: u64,
     batches: Vec<RecordBatch>,
@@ -255,15 +256,15 @@ fn overflow_reject(o: Overflow) -> Reject {
     }
 }
 
-fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Parsers) -> Done {
+fn parse_piece(w: Work, opts: &ConvertOptions, p: &mut Parsers) -> Done {
     let bytes = match &w.emit {
         Emit::Piece(piece) => piece.data.len() as u64,
         Emit::Overflow(o) => o.length,
     };
-    let u = &units[w.unit];
+    let u = &*w.unit;
     match w.emit {
         Emit::Overflow(o) => Done {
-            unit: w.unit,
+            unit: w.unit.clone(),
             bytes,
             batches: Vec::new(),
             rejects: vec![overflow_reject(o)],
@@ -296,7 +297,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
             };
             let Some(parser) = p.get(u.family) else {
                 return Done {
-                    unit: w.unit,
+                    unit: w.unit.clone(),
                     bytes,
                     batches: Vec::new(),
                     rejects,
@@ -310,7 +311,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
             let stats = parser.parse(&data, &origin, &mut out, &mut rejects);
             match out.take_batches() {
                 Ok(batches) => Done {
-                    unit: w.unit,
+                    unit: w.unit.clone(),
                     bytes,
                     batches,
                     rejects,
@@ -318,7 +319,7 @@ fn parse_piece(w: Work, units: &[UnitState], opts: &ConvertOptions, p: &mut Pars
                     error: None,
                 },
                 Err(e) => Done {
-                    unit: w.unit,
+                    unit: w.unit.clone(),
                     bytes,
                     batches: Vec::new(),
                     rejects: Vec::new(),
@@ -366,30 +367,37 @@ fn reject_batches(
 struct Output<'p> {
     main: DatasetWriter,
     rejects_w: DatasetWriter,
-    reports: Vec<FileReport>,
     rejects: Vec<RejectInfo>,
     progress: Option<&'p dyn Progress>,
 }
 
+/// What the reading side learns about its files from a written piece.
+struct Written {
+    file: usize,
+    stats: ParseStats,
+    error: Option<String>,
+}
+
 impl Output<'_> {
     /// Writes parsed pieces, in input order.
-    fn write_done(&mut self, units: &[UnitState], done: Vec<Done>) -> Result<(), ConvertError> {
+    fn write_done(&mut self, done: Vec<Done>) -> Result<Vec<Written>, ConvertError> {
+        let mut written = Vec::with_capacity(done.len());
         for d in done {
-            let u = &units[d.unit];
+            let u = &*d.unit;
             for b in &d.batches {
                 self.main.write(b, &u.source_file)?;
             }
             for b in reject_batches(u.family, &u.source_file, &d.rejects)? {
                 self.rejects_w.write(&b, &u.source_file)?;
             }
-            let r = &mut self.reports[u.file];
-            r.stats.add(&d.stats);
             if let Some(p) = self.progress {
                 p.rows_done(d.stats.rows, d.bytes);
             }
-            if let Some(e) = d.error {
-                r.error.get_or_insert(format!("{}: {e}", u.source_file));
-            }
+            written.push(Written {
+                file: u.file,
+                stats: d.stats,
+                error: d.error.map(|e| format!("{}: {e}", u.source_file)),
+            });
             let sf = u.source_file.to_string();
             self.rejects
                 .extend(d.rejects.into_iter().map(|reject| RejectInfo {
@@ -397,21 +405,68 @@ impl Output<'_> {
                     reject,
                 }));
         }
-        Ok(())
+        Ok(written)
     }
 }
 
-/// One segment's conversion: its writers, its units, the window being filled, the window
-/// parsed and not yet written.
+/// The write side of a segment, on a thread of its own: it takes windows of pieces from the
+/// reading thread, parses each in parallel on the pool while the window before it is written
+/// (its columns encoded in parallel too: one pool does both, so a core that finishes its share
+/// of parsing helps encoding and the other way round), and reports back what it wrote. The
+/// reading thread meanwhile reads, hashes and cuts the next window: reading used to wait for
+/// both. The channel it takes windows from holds none, so at most one window waits read.
+fn write_side<'p>(
+    pool: &rayon::ThreadPool,
+    opts: &ConvertOptions,
+    mut out: Output<'p>,
+    windows: Receiver<Vec<Work>>,
+    report: Sender<Written>,
+) -> (Output<'p>, Result<(), ConvertError>) {
+    let mut pending: Vec<Done> = Vec::new();
+    let send = |w: Vec<Written>| {
+        for x in w {
+            let _ = report.send(x);
+        }
+    };
+    for work in windows {
+        let (done, written) = pool.install(|| {
+            rayon::join(
+                || -> Vec<Done> {
+                    work.into_par_iter()
+                        .with_max_len(1)
+                        .map_init(Parsers::new, |p, w| parse_piece(w, opts, p))
+                        .collect()
+                },
+                || out.write_done(std::mem::take(&mut pending)),
+            )
+        });
+        pending = done;
+        match written {
+            Ok(w) => send(w),
+            // Dropping `windows` here tells the reading side to stop.
+            Err(e) => return (out, Err(e)),
+        }
+    }
+    let last = pool.install(|| out.write_done(pending));
+    match last {
+        Ok(w) => {
+            send(w);
+            (out, Ok(()))
+        }
+        Err(e) => (out, Err(e)),
+    }
+}
+
+/// The reading side of one segment's conversion: its files' reports, the window being filled
+/// and the channel to the write side ([`write_side`]).
 struct Segment<'a> {
     opts: &'a ConvertOptions,
-    pool: &'a rayon::ThreadPool,
     window_len: usize,
-    units: Vec<UnitState>,
     window: Vec<Work>,
     window_bytes: usize,
-    pending: Vec<Done>,
-    out: Output<'a>,
+    reports: Vec<FileReport>,
+    windows: Option<SyncSender<Vec<Work>>>,
+    written: Receiver<Written>,
 }
 
 impl Segment<'_> {
@@ -428,45 +483,30 @@ impl Segment<'_> {
         Ok(())
     }
 
-    /// Parses the window in parallel while the previous window's rows are written (in input
-    /// order, their columns encoded in parallel): one pool does both, so a core that finishes
-    /// its share of parsing helps encoding and the other way round.
+    /// Hands the window to the write side (waiting while it is busy with the one before).
     fn flush(&mut self) -> Result<(), ConvertError> {
+        self.apply_written();
+        if self.window.is_empty() {
+            return Ok(());
+        }
         let work = std::mem::take(&mut self.window);
         self.window_bytes = 0;
-        let pending = std::mem::take(&mut self.pending);
-        let Segment {
-            opts,
-            pool,
-            units,
-            out,
-            ..
-        } = self;
-        let (units, opts): (&[UnitState], &ConvertOptions) = (units, opts);
-        let (done, written) = pool.install(|| {
-            rayon::join(
-                || -> Vec<Done> {
-                    work.into_par_iter()
-                        .with_max_len(1)
-                        .map_init(Parsers::new, |p, w| parse_piece(w, units, opts, p))
-                        .collect()
-                },
-                || out.write_done(units, pending),
-            )
-        });
-        self.pending = done;
-        written
+        match &self.windows {
+            Some(tx) if tx.send(work).is_ok() => Ok(()),
+            // The write side stopped on an error; the caller gets it from the join.
+            _ => Err(ConvertError::Output("the writer stopped".into())),
+        }
     }
 
-    /// Writes what is still parsed but unwritten (the end of the segment).
-    fn drain(&mut self) -> Result<(), ConvertError> {
-        self.flush()?;
-        let pending = std::mem::take(&mut self.pending);
-        let Segment {
-            pool, units, out, ..
-        } = self;
-        let units: &[UnitState] = units;
-        pool.install(|| out.write_done(units, pending))
+    /// Folds what the write side has reported into the files' reports.
+    fn apply_written(&mut self) {
+        for w in self.written.try_iter() {
+            let r = &mut self.reports[w.file];
+            r.stats.add(&w.stats);
+            if let Some(e) = w.error {
+                r.error.get_or_insert(e);
+            }
+        }
     }
 
     /// Reads one unit: detect, then cut it into pieces for the window.
@@ -484,7 +524,7 @@ impl Segment<'_> {
         if head.is_empty()
             && let Err(e) = reader.read(&mut [0u8; 1])
         {
-            self.out.reports[file]
+            self.reports[file]
                 .error
                 .get_or_insert(format!("{source_file}: cannot read: {e}"));
             return Ok(());
@@ -494,36 +534,41 @@ impl Segment<'_> {
             None => match detect(&source_file, &head) {
                 Detected::Family(f) => f,
                 Detected::Skip(reason) => {
-                    self.out.reports[file]
+                    self.reports[file]
                         .skipped
                         .push(format!("{source_file}: {reason}"));
                     return Ok(());
                 }
             },
         };
-        let r = &mut self.out.reports[file];
+        let r = &mut self.reports[file];
         r.units += 1;
         if !r.families.contains(&family) {
             r.families.push(family);
         }
-        self.units.push(UnitState {
+        let unit = Arc::new(UnitState {
             source_file: source_file.into(),
             family,
             file,
         });
-        let unit = self.units.len() - 1;
         if line_oriented(family, &head) {
             chunk_lines(&mut reader, head, &limits, disk, &mut |emit| {
-                self.push(Work { unit, emit })
+                self.push(Work {
+                    unit: unit.clone(),
+                    emit,
+                })
             })
         } else if family == Family::Flow {
             chunk_records(&mut reader, head, &limits, disk, &mut |emit| {
-                self.push(Work { unit, emit })
+                self.push(Work {
+                    unit: unit.clone(),
+                    emit,
+                })
             })
         } else {
             match read_whole(&mut reader, head, &limits, disk) {
                 Ok(data) => self.push(Work {
-                    unit,
+                    unit: unit.clone(),
                     emit: Emit::Piece(Piece::whole(data)),
                 }),
                 Err((partial, reason)) => {
@@ -531,7 +576,7 @@ impl Segment<'_> {
                     let line = 1 + memchr::memchr_iter(b'\n', &partial).count() as u64;
                     if !partial.is_empty() {
                         self.push(Work {
-                            unit,
+                            unit: unit.clone(),
                             emit: Emit::Piece(Piece::whole(partial)),
                         })?;
                     }
@@ -555,6 +600,45 @@ impl Segment<'_> {
             }
         }
     }
+}
+
+/// Reads a segment's files into windows for the write side: detection, pieces, digests.
+fn read_segment(
+    s: &mut Segment<'_>,
+    seg_files: &[InputFile],
+    opts: &ConvertOptions,
+    progress: &dyn Progress,
+) -> Result<(), ConvertError> {
+    for (i, f) in seg_files.iter().enumerate() {
+        let digest = (!opts.resume).then(|| Arc::new(Mutex::new(FileDigest::default())));
+        let r = for_each_unit(
+            &f.path,
+            &f.source_file,
+            &opts.limits,
+            digest.clone(),
+            &mut |u| s.unit(i, u.source_file, u.reader, &u.disk_bytes),
+        )?;
+        let report = &mut s.reports[i];
+        if let Err(e) = r {
+            report.error.get_or_insert(e.0);
+        }
+        if let Some(d) = digest {
+            // Whole when every byte was read in order; else (a zip, a skipped file) the file
+            // is hashed again.
+            report.sha256 = Arc::try_unwrap(d)
+                .ok()
+                .and_then(|m| m.into_inner().ok())
+                .and_then(|d| d.finish(f.size))
+                .unwrap_or_else(|| manifest::sha256_file(&f.path));
+        }
+        if report.units == 0 && report.error.is_none() && report.skipped.is_empty() {
+            report
+                .skipped
+                .push(format!("{}: no log found in it", f.source_file));
+        }
+        progress.file_done(0, 0);
+    }
+    s.flush()
 }
 
 /// Groups files into segments of about `segment_bytes` (a file larger than that is a segment
@@ -647,81 +731,62 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
             summary.files.extend(reports);
             continue;
         }
-        let mut s = Segment {
-            opts,
-            pool: &pool,
-            // Two windows are alive at once (one parsing, one being written), so a window of
-            // `threads` pieces (at least 2) holds as many parsed pieces in memory as the old
-            // unpipelined window of `2 * threads` did. Output does not depend on it.
-            window_len: threads.max(2),
-            units: Vec::new(),
-            window: Vec::new(),
-            window_bytes: 0,
-            pending: Vec::new(),
-            out: Output {
-                main: DatasetWriter::new(opts.out.clone(), seg, opts),
-                rejects_w: DatasetWriter::new(opts.out.join("rejects"), seg, opts),
-                reports: seg_files
-                    .iter()
-                    .zip(&digests)
-                    .map(|(f, d)| FileReport {
-                        source_file: f.source_file.clone(),
-                        size: f.size,
-                        sha256: d.clone(),
-                        segment: seg,
-                        ..Default::default()
-                    })
-                    .collect(),
-                rejects: Vec::new(),
-                progress: Some(progress),
-            },
+        let reports: Vec<FileReport> = seg_files
+            .iter()
+            .zip(&digests)
+            .map(|(f, d)| FileReport {
+                source_file: f.source_file.clone(),
+                size: f.size,
+                sha256: d.clone(),
+                segment: seg,
+                ..Default::default()
+            })
+            .collect();
+        let out = Output {
+            main: DatasetWriter::new(opts.out.clone(), seg, opts),
+            rejects_w: DatasetWriter::new(opts.out.join("rejects"), seg, opts),
+            rejects: Vec::new(),
+            progress: Some(progress),
         };
-        let result = (|| {
-            for (i, f) in seg_files.iter().enumerate() {
-                let digest = (!opts.resume).then(|| Arc::new(Mutex::new(FileDigest::default())));
-                let r = for_each_unit(
-                    &f.path,
-                    &f.source_file,
-                    &opts.limits,
-                    digest.clone(),
-                    &mut |u| s.unit(i, u.source_file, u.reader, &u.disk_bytes),
-                )?;
-                if let Err(e) = r {
-                    s.out.reports[i].error.get_or_insert(e.0);
-                }
-                if let Some(d) = digest {
-                    // Whole when every byte was read in order; else (a zip, a skipped file)
-                    // the file is hashed again.
-                    s.out.reports[i].sha256 = Arc::try_unwrap(d)
-                        .ok()
-                        .and_then(|m| m.into_inner().ok())
-                        .and_then(|d| d.finish(f.size))
-                        .unwrap_or_else(|| manifest::sha256_file(&f.path));
-                }
-                if s.out.reports[i].units == 0
-                    && s.out.reports[i].error.is_none()
-                    && s.out.reports[i].skipped.is_empty()
-                {
-                    s.out.reports[i]
-                        .skipped
-                        .push(format!("{}: no log found in it", f.source_file));
-                }
-                progress.file_done(0, 0);
-            }
-            s.drain()
-        })();
+        let (out, result, mut reports) = std::thread::scope(|scope| {
+            let (windows_tx, windows_rx) = std::sync::mpsc::sync_channel(0);
+            let (written_tx, written_rx) = std::sync::mpsc::channel();
+            let pool = &pool;
+            let writer = scope.spawn(move || write_side(pool, opts, out, windows_rx, written_tx));
+            let mut s = Segment {
+                opts,
+                // Two windows are alive at once (one parsing, one being written) and a third is
+                // being read, so a window is `threads` pieces (at least 2). Output does not
+                // depend on it.
+                window_len: threads.max(2),
+                window: Vec::new(),
+                window_bytes: 0,
+                reports,
+                windows: Some(windows_tx),
+                written: written_rx,
+            };
+            let read = read_segment(&mut s, seg_files, opts, progress);
+            // Closing the channel ends the write side once it has written everything.
+            s.windows = None;
+            let (out, written) = match writer.join() {
+                Ok(r) => r,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            s.apply_written();
+            // A write error explains a read that stopped because the writer did.
+            (out, written.and(read), s.reports)
+        });
         if let Err(e) = result {
-            s.out.main.abandon();
-            s.out.rejects_w.abandon();
+            out.main.abandon();
+            out.rejects_w.abandon();
             return Err(e);
         }
         let Output {
             main,
             rejects_w,
-            mut reports,
             rejects,
             ..
-        } = s.out;
+        } = out;
         let (outputs, per_source) = main.finish(&opts.out)?;
         let (reject_outputs, reject_per_source) = rejects_w.finish(&opts.out)?;
         for r in &mut reports {
