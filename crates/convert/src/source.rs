@@ -668,11 +668,11 @@ fn emit_checked(
 pub(crate) const FLOW_CHUNK_DIVISOR: usize = 4;
 
 /// Reads a unit that is a `{"records":[...]}` document (or several concatenated), emitting
-/// pieces of about a quarter of `limits.chunk_bytes` cut just after a record, so a big flow blob is never
-/// resident whole and its pieces are parsed on all cores. Each piece frames as that stretch of
-/// the whole document would ([`azlog_json::records_cut`]); a unit that cannot be cut (not a
-/// records document, broken framing) is read on to its end, up to the unit limit, and parsed
-/// in one piece. `head` holds the bytes already read.
+/// pieces of about a quarter of `limits.chunk_bytes` cut just after a record, so a big flow
+/// blob is never resident whole and its pieces are parsed on all cores. Each piece frames as
+/// that stretch of the whole document would ([`azlog_json::records_cut`]); a unit that cannot
+/// be cut (not a records document, broken framing) is read on to its end, up to the unit
+/// limit, and parsed in one piece. `head` holds the bytes already read.
 pub(crate) fn chunk_records(
     r: &mut dyn Read,
     mut buf: Vec<u8>,
