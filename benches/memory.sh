@@ -6,6 +6,7 @@
 #
 #   benches/memory.sh                      # storage: 1 GB and 10 GB; activity: 1 GB and 4 GB
 #   MEMORY_SIZES="200MB 2GB" MEMORY_FAMILIES=storage benches/memory.sh
+#   MEMORY_FILE_SIZE=256KiB MEMORY_SIZES=300MB benches/memory.sh   # small blobs: many days per segment
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${MEMORY_SIZES:-"1GB 10GB"}
@@ -22,7 +23,8 @@ printf '%-10s %8s %8s %9s %8s %12s %14s\n' family input threads wall_s MB/s peak
 for fam in $FAMILIES; do
   for size in $SIZES; do
     rm -rf "$work/in" "$work/out"
-    target/release/azlog-gen --out "$work/in" --family "$fam" --size "$size" --seed 7 >/dev/null 2>&1
+    target/release/azlog-gen --out "$work/in" --family "$fam" --size "$size" --seed 7 \
+      ${MEMORY_FILE_SIZE:+--file-size "$MEMORY_FILE_SIZE"} >/dev/null 2>&1
     bytes=$(du -sb "$work/in" | cut -f1)
     /usr/bin/time -f '%e %M' -o "$work/time" \
       target/release/azlog convert "$work/in" -o "$work/out" --threads "$THREADS" --quiet --allow-rejects >/dev/null
