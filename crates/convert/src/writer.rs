@@ -544,7 +544,10 @@ impl DatasetWriter {
             self.temp_seq
         ));
         let file = File::create(&tmp).map_err(|e| io_err(&tmp, "creating", e))?;
-        let out = BufWriter::with_capacity(1 << 20, file);
+        // Small: a file stays open (with its buffer) until its segment ends, and a segment of
+        // small blobs can touch a hundred partitions; column chunks are written in pieces far
+        // bigger than this, which a `BufWriter` passes straight through.
+        let out = BufWriter::with_capacity(64 << 10, file);
         let mut writer = match self.format {
             OutputFormat::Parquet => Sink::Parquet(
                 ParquetSink::new(out, self.props.clone(), self.row_group_bytes)
