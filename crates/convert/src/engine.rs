@@ -22,7 +22,7 @@ use crate::ConvertError;
 use crate::detect::{Detected, Family, detect};
 use crate::discover::{InputFile, discover};
 use crate::manifest;
-use crate::options::ConvertOptions;
+use crate::options::{ConvertOptions, PartitionMode};
 use crate::source::{
     Emit, FileDigest, Limits, Overflow, Piece, chunk_lines, chunk_records, for_each_unit,
     read_head, read_whole,
@@ -642,13 +642,21 @@ fn read_segment(
 }
 
 /// Groups files into segments of about `segment_bytes` (a file larger than that is a segment
-/// of its own). Depends only on the sizes, so a resumed run sees the same segments.
-fn segments(files: &[InputFile], segment_bytes: u64) -> Vec<std::ops::Range<usize>> {
+/// of its own). With `by_date` (the output is partitioned by date), a segment of at least a
+/// quarter of that also ends where the blob path's date changes: a segment straddling midnight
+/// keeps two partitions open, and each open row group costs ~40 MB whatever its rows.
+/// Depends only on the paths and sizes, so a resumed run sees the same segments.
+fn segments(files: &[InputFile], segment_bytes: u64, by_date: bool) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0u64;
     for (i, f) in files.iter().enumerate() {
-        if i > start && bytes + f.size > segment_bytes {
+        let new_day = by_date
+            && i > start
+            && bytes >= segment_bytes / 4
+            && crate::detect::path_date(&f.source_file)
+                .is_some_and(|d| crate::detect::path_date(&files[i - 1].source_file) != Some(d));
+        if i > start && (bytes + f.size > segment_bytes || new_day) {
             out.push(start..i);
             start = i;
             bytes = 0;
@@ -707,7 +715,17 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
             ..Default::default()
         });
     }
-    for (seg, range) in segments(&files, opts.segment_bytes).into_iter().enumerate() {
+    for (seg, range) in segments(
+        &files,
+        opts.segment_bytes,
+        matches!(
+            opts.partition,
+            PartitionMode::FamilyDate | PartitionMode::FamilyDateHour
+        ),
+    )
+    .into_iter()
+    .enumerate()
+    {
         let seg_files = &files[range];
         // `--resume` needs the digests before it can skip a segment; otherwise each file is
         // hashed as it is read (no second pass over the input).
@@ -930,4 +948,38 @@ pub fn detect_inputs(opts: &ConvertOptions) -> Result<Vec<DetectReport>, Convert
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str, size: u64) -> InputFile {
+        InputFile {
+            path: name.into(),
+            source_file: name.into(),
+            size,
+        }
+    }
+
+    #[test]
+    fn segments_end_at_a_new_day_once_a_quarter_full() {
+        let day = |d: u32, h: u32| format!("$logs/blob/2024/03/{d:02}/{h:02}00/000000.log");
+        // 25 MB blobs, 3 a day, 100 MB segments: by size they straddle days, by date not.
+        let mut files = Vec::new();
+        for d in 1..=3 {
+            for h in 0..3 {
+                files.push(file(&day(d, h), 25));
+            }
+        }
+        assert_eq!(segments(&files, 100, false), [0..4, 4..8, 8..9]);
+        assert_eq!(segments(&files, 100, true), [0..3, 3..6, 6..9]);
+        // Small blobs, one a day: a day ends a segment only once it holds a quarter.
+        let small: Vec<InputFile> = (1..=9).map(|d| file(&day(d, 0), 10)).collect();
+        assert_eq!(segments(&small, 100, true), [0..3, 3..6, 6..9]);
+        assert_eq!(segments(&small, 100, false), vec![(0..9)]);
+        // Paths without a date are cut by size.
+        let plain: Vec<InputFile> = (0..5).map(|i| file(&format!("x{i}.log"), 30)).collect();
+        assert_eq!(segments(&plain, 100, true), [0..3, 3..5]);
+    }
 }
