@@ -107,6 +107,7 @@ macro_rules! columns {
             batch_rows: usize,
             done: Vec<RecordBatch>,
             error: Option<ArrowError>,
+            sizes: Sizes,
         }
 
         impl BatchBuilder {
@@ -120,14 +121,45 @@ macro_rules! columns {
                     batch_rows,
                     done: Vec::new(),
                     error: None,
+                    sizes: Sizes::default(),
+                }
+            }
+
+            /// A builder like [`BatchBuilder::new`] whose first batch has room for the rows
+            /// and value bytes of `expected` (as far as a batch holds), so its buffers are
+            /// allocated once instead of grown by doubling from a guess. `expected` is
+            /// typically an earlier builder's [`BatchBuilder::sizes`], scaled with
+            /// [`Sizes::scaled`]. The batches are the same either way.
+            pub fn with_sizes(batch_rows: usize, expected: &Sizes) -> Self {
+                let batch_rows = batch_rows.max(1);
+                let rows = expected.rows.min(batch_rows);
+                if rows == 0 {
+                    return Self::new(batch_rows);
+                }
+                let share = |bytes: usize| {
+                    (bytes as u128 * rows as u128 / expected.rows as u128) as usize
+                };
+                Self {
+                    $( $name: <$kind as ColumnKind>::with_capacity_bytes(
+                        rows,
+                        share(expected.bytes[$num - 1]),
+                    ), )*
+                    rows: 0,
+                    batch_rows,
+                    done: Vec::new(),
+                    error: None,
+                    sizes: Sizes::default(),
                 }
             }
 
             /// Pads every column up to `rows` and finishes it.
+            /// Pads every column up to `rows` and finishes it, adding what it held to `sizes`.
             fn finish_columns(&mut self) -> Vec<ArrayRef> {
                 let rows = self.rows;
+                self.sizes.rows += rows;
                 vec![ $( {
                     pad(&mut self.$name, rows, $nullable);
+                    self.sizes.bytes[$num - 1] += self.$name.data_bytes();
                     self.$name.finish()
                 }, )* ]
             }
@@ -245,6 +277,48 @@ columns! {
     62 raw: BinCol, true, "Exact source bytes of the evidence (opt-in, `--raw`); always filled for rejected records.";
 }
 
+/// How big a builder's batches were: their rows, and the value bytes of every variable-width
+/// column (`Utf8`, `Binary`; 0 for the others), by column position.
+///
+/// Taken from one builder ([`BatchBuilder::sizes`]) to size the next one
+/// ([`BatchBuilder::with_sizes`]): a converter that builds a batch per piece of input learns
+/// from the last piece how much room the next one needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizes {
+    /// Rows in all.
+    pub rows: usize,
+    /// Value bytes per column, indexed like [`COLUMNS`].
+    pub bytes: [usize; COLUMN_COUNT],
+}
+
+impl Default for Sizes {
+    fn default() -> Self {
+        Self {
+            rows: 0,
+            bytes: [0; COLUMN_COUNT],
+        }
+    }
+}
+
+impl Sizes {
+    /// These sizes scaled by `num / den` (rounded up), plus 1/16 for headroom: the expected
+    /// sizes for `num` bytes of input when these came from `den` bytes. `den == 0` gives the
+    /// empty sizes.
+    pub fn scaled(&self, num: usize, den: usize) -> Sizes {
+        if den == 0 {
+            return Sizes::default();
+        }
+        let f = |v: usize| {
+            let v = (v as u128 * num as u128).div_ceil(den as u128);
+            usize::try_from(v + v / 16).unwrap_or(usize::MAX)
+        };
+        Sizes {
+            rows: f(self.rows),
+            bytes: self.bytes.map(f),
+        }
+    }
+}
+
 /// The unified Arrow schema, with `PARQUET:field_id` on every field and the schema name and
 /// version in its metadata.
 pub fn schema() -> SchemaRef {
@@ -310,6 +384,12 @@ impl BatchBuilder {
             Ok(b) => self.done.push(b),
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// The sizes of every batch cut so far (by [`BatchBuilder::flush`] or
+    /// [`BatchBuilder::take_batches`]), including batches already handed out.
+    pub fn sizes(&self) -> &Sizes {
+        &self.sizes
     }
 
     /// Flushes and hands out every finished batch, in row order.
@@ -746,5 +826,55 @@ mod tests {
         assert_eq!(batches[0].column(col::event_time).null_count(), 2);
         assert_eq!(batches[0].column(col::src_port).null_count(), 0);
         assert!(b.is_empty());
+    }
+
+    /// Writes `n` rows with a url of `i` bytes each and a raw column on every other row.
+    fn fill(b: &mut BatchBuilder, n: usize) {
+        for i in 0..n {
+            let url = "u".repeat(i % 50);
+            let mut r = b.row();
+            not_null(&mut r, "f", i as i64);
+            r.url(url.as_str()).src_port(i as i32);
+            if i % 2 == 0 {
+                r.raw(&b"raw!"[..]);
+            }
+        }
+    }
+
+    #[test]
+    fn sizes_count_rows_and_value_bytes_of_every_batch() {
+        let mut b = BatchBuilder::new(7);
+        fill(&mut b, 20);
+        let batches = b.take_batches().expect("batches");
+        assert_eq!(batches.len(), 3);
+        let s = b.sizes().clone();
+        assert_eq!(s.rows, 20);
+        assert_eq!(s.bytes[col::url], (0..20).map(|i| i % 50).sum::<usize>());
+        assert_eq!(s.bytes[col::raw], 10 * 4);
+        assert_eq!(s.bytes[col::src_port], 0, "fixed width: no value bytes");
+        assert_eq!(s.bytes[col::user_agent], 0, "never set");
+        // Scaling: twice the input, plus a sixteenth.
+        let t = s.scaled(2, 1);
+        assert_eq!(t.rows, 42);
+        assert_eq!(t.bytes[col::raw], 85);
+        assert_eq!(s.scaled(1, 0), Sizes::default());
+    }
+
+    #[test]
+    fn presized_builders_make_the_same_batches() {
+        let mut plain = BatchBuilder::new(64);
+        fill(&mut plain, 150);
+        let want = plain.take_batches().expect("batches");
+        // Sizes far too small, about right, and far too big: the batches do not change.
+        for scale in [1, 150, 10_000] {
+            let mut hint = plain.sizes().scaled(scale, 150);
+            hint.rows = hint.rows.max(1);
+            let mut b = BatchBuilder::with_sizes(64, &hint);
+            fill(&mut b, 150);
+            let got = b.take_batches().expect("batches");
+            assert_eq!(got, want, "scale {scale}");
+            assert_eq!(b.sizes(), plain.sizes());
+        }
+        assert_eq!(BatchBuilder::with_sizes(64, &Sizes::default()).len(), 0);
     }
 }

@@ -22,6 +22,20 @@ pub trait ColumnKind {
     fn data_type() -> DataType;
     /// A new builder with room for `rows` values.
     fn with_capacity(rows: usize) -> Self;
+    /// A new builder with room for `rows` values of `bytes` bytes in all (the bytes matter only
+    /// to the variable-width kinds; see [`ColumnKind::data_bytes`]).
+    fn with_capacity_bytes(rows: usize, bytes: usize) -> Self
+    where
+        Self: Sized,
+    {
+        let _ = bytes;
+        Self::with_capacity(rows)
+    }
+    /// Value bytes appended since the builder was made or last finished (0 for the fixed-width
+    /// kinds, whose size follows from their length).
+    fn data_bytes(&self) -> usize {
+        0
+    }
     /// Appends one value.
     fn append(&mut self, v: Self::Value<'_>);
     /// Appends a null.
@@ -160,6 +174,12 @@ impl ColumnKind for StrCol {
     fn with_capacity(rows: usize) -> Self {
         Self(StringBuilder::with_capacity(rows, rows * 16))
     }
+    fn with_capacity_bytes(rows: usize, bytes: usize) -> Self {
+        Self(StringBuilder::with_capacity(rows, bytes))
+    }
+    fn data_bytes(&self) -> usize {
+        self.0.values_slice().len()
+    }
     #[inline]
     fn append(&mut self, v: &str) {
         self.0.append_value(v)
@@ -268,6 +288,12 @@ impl ColumnKind for BinCol {
     }
     fn with_capacity(rows: usize) -> Self {
         Self(BinaryBuilder::with_capacity(rows, 0))
+    }
+    fn with_capacity_bytes(rows: usize, bytes: usize) -> Self {
+        Self(BinaryBuilder::with_capacity(rows, bytes))
+    }
+    fn data_bytes(&self) -> usize {
+        self.0.values_slice().len()
     }
     #[inline]
     fn append(&mut self, v: &[u8]) {
