@@ -84,16 +84,16 @@ mod alloc_stats {
 
 /// mimalloc settings made at the top of `main`.
 ///
-/// A conversion allocates and frees the same few hundred MiB over and over (8 MiB pieces, the
-/// column builders of every batch, the parquet page buffers). With mimalloc's default purge
-/// delay the freed pages go back to the kernel and come back as fresh zeroed pages on the next
-/// use: a profile of a 300 MB storage conversion spent ~20 % of its samples in the kernel's
-/// `clear_page_erms`, and it had 47.7 K page faults; with purging off it had 8.4 K. But never
-/// purging lets fragmentation pile up: peak RSS of a 2-thread storage conversion grew from
-/// 386 MiB at 1 GB to 495 MiB at 10 GB. Purging after 250 ms keeps the hot buffers (they are
-/// reused within milliseconds) and returns the rest: at 4 GB, peak RSS was 470 MiB never
-/// purging, 411 MiB at 1000 ms, 390 MiB at 250 ms, 336 MiB at mimalloc's default 10 ms (which
-/// was also the slowest run). `MIMALLOC_PURGE_DELAY` in the environment still wins.
+/// A conversion allocates and frees the same few hundred MiB over and over (pieces, the column
+/// builders of every batch, the parquet page buffers). Memory the allocator has returned to the
+/// kernel comes back as fresh zeroed pages on its next use: with mimalloc's default 10 ms purge
+/// delay a profile of a 300 MB storage conversion spent ~20 % of its samples in the kernel's
+/// `clear_page_erms`. Never purging lets fragmentation pile up instead (peak RSS of a storage
+/// conversion: 379 MiB at 1 GB, 496 MiB at 4 GB). So freed memory is kept for 1000 ms, and
+/// transparent huge pages are off for the process: with them a fault on a purged range zeroes
+/// a whole 2 MiB page, and their RSS was 6–10 % higher for the same speed. Measured on 2
+/// threads (`docs/decisions.md` has the table). `MIMALLOC_PURGE_DELAY` and
+/// `MIMALLOC_ALLOW_THP` in the environment still win.
 #[allow(unsafe_code)]
 mod alloc_tuning {
     use std::ffi::{c_int, c_long};
@@ -104,10 +104,19 @@ mod alloc_tuning {
         fn mi_option_set(option: c_int, value: c_long);
     }
 
+    #[cfg(target_os = "linux")]
+    unsafe extern "C" {
+        /// glibc's and musl's `int prctl(int option, ...)`.
+        fn prctl(option: c_int, ...) -> c_int;
+    }
+
     /// `mi_option_purge_delay` in mimalloc 3.x's `mi_option_t` (libmimalloc-sys 0.1.49).
     const MI_OPTION_PURGE_DELAY: c_int = 15;
     /// How long freed memory is kept before it goes back to the kernel.
-    const PURGE_DELAY_MS: c_long = 250;
+    const PURGE_DELAY_MS: c_long = 1000;
+    /// `PR_SET_THP_DISABLE` from `<linux/prctl.h>`.
+    #[cfg(target_os = "linux")]
+    const PR_SET_THP_DISABLE: c_int = 41;
 
     pub(crate) fn tune() {
         if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
@@ -115,6 +124,23 @@ mod alloc_tuning {
             // thread-safe and valid at any time); the index is in range for the linked
             // mimalloc, and a delay in milliseconds is what this option holds.
             unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
+        }
+        // mimalloc reads `allow_thp` when it starts, before `main`, so the process setting it
+        // would make is made here. Pages already faulted in keep their size.
+        #[cfg(target_os = "linux")]
+        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+            // SAFETY: PR_SET_THP_DISABLE takes one integer argument (the rest must be 0) and
+            // only changes how the kernel backs this process's future page faults. A kernel
+            // without it returns -1 (EINVAL), which leaves everything as it was.
+            let _ = unsafe {
+                prctl(
+                    PR_SET_THP_DISABLE,
+                    1 as std::ffi::c_ulong,
+                    0 as std::ffi::c_ulong,
+                    0 as std::ffi::c_ulong,
+                    0 as std::ffi::c_ulong,
+                )
+            };
         }
     }
 }
