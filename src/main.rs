@@ -89,9 +89,9 @@ mod alloc_stats {
 /// kernel comes back as fresh zeroed pages on its next use: with mimalloc's default 10 ms purge
 /// delay a profile of a 300 MB storage conversion spent ~20 % of its samples in the kernel's
 /// `clear_page_erms`. Never purging lets fragmentation pile up instead (peak RSS of a storage
-/// conversion: 379 MiB at 1 GB, 496 MiB at 4 GB). So freed memory is kept for 1000 ms, and
+/// conversion: 371 MiB at 1 GB, 496 MiB at 4 GB). So freed memory is kept for 1000 ms, and
 /// transparent huge pages are off for the process: with them a fault on a purged range zeroes
-/// a whole 2 MiB page, and their RSS was 6–10 % higher for the same speed. Measured on 2
+/// a whole 2 MiB page, and peak RSS was 1–8 % higher with them for the same speed. Measured on 2
 /// threads (`docs/decisions.md` has the table). `MIMALLOC_PURGE_DELAY` and
 /// `MIMALLOC_ALLOW_THP` in the environment still win.
 #[allow(unsafe_code)]
