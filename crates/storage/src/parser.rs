@@ -140,9 +140,11 @@ impl StorageParser {
     fn decode(&mut self, text: &str) {
         self.arena.clear();
         self.vals.clear();
+        // Most lines have no `&` at all: one scan of the line instead of one per field.
+        let first_amp = memchr(b'&', text.as_bytes()).unwrap_or(text.len());
         for s in &self.spans {
             let v = &text[s.start as usize..s.end as usize];
-            if memchr(b'&', v.as_bytes()).is_some() {
+            if (s.end as usize) > first_amp && memchr(b'&', v.as_bytes()).is_some() {
                 let a = self.arena.len();
                 decode_entities(v, &mut self.arena);
                 self.vals
