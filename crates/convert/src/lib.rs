@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod detect;
+mod dictcol;
 mod discover;
 mod engine;
 mod manifest;
