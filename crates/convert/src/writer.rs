@@ -38,7 +38,10 @@ use crate::options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
 pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 
 /// Columns whose values are nearly unique: dictionary encoding would only burn CPU (§6.4).
-const NO_DICTIONARY: [&str; 4] = ["extra", "raw", "json_path", "url"];
+/// `source_offset` is unique within a file by construction; with a dictionary, arrow-rs filled
+/// one of 1 MiB per row group before falling back (NSG: −0.8 % instructions, −1.6 % bytes
+/// without it; storage −0.8 % bytes).
+const NO_DICTIONARY: [&str; 5] = ["extra", "raw", "json_path", "url", "source_offset"];
 /// Point-lookup columns that get bloom filters (§6.5).
 const BLOOM: [&str; 6] = [
     "src_ip",
