@@ -19,7 +19,7 @@ use parquet::basic::{Compression as PqCompression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::ColumnPath;
+use parquet::schema::types::{ColumnDescPtr, ColumnPath};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -120,12 +120,13 @@ struct ParquetSink {
     /// (schema.md 6.2: about 128 MiB), so wide rows do not hold a million rows in memory. The
     /// size depends only on the data, so the cut is the same for every thread count.
     max_bytes: usize,
-    /// Per leaf column: `Some(zstd level)` when its chunks are encoded by [`DictChunk`] from the
-    /// Arrow dictionary instead of by arrow-rs (see `dictcol.rs`).
-    dict_level: Vec<Option<i32>>,
-    /// The open row group: one writer per leaf column (a [`DictChunk`] in place of the arrow-rs
-    /// writer's data where `dict_level` says so), and its rows so far.
-    open: Option<(Vec<ArrowColumnWriter>, Vec<Option<DictChunk>>, usize)>,
+    /// Per leaf column: who encodes its chunks (see [`Lane`]).
+    lanes: Vec<Lane>,
+    /// The Parquet column of every leaf.
+    descrs: Vec<ColumnDescPtr>,
+    /// The open row group: one writer per leaf column, where each column's data goes (the
+    /// arrow-rs writer or a [`DictChunk`]), and its rows so far.
+    open: Option<(Vec<ArrowColumnWriter>, Vec<Slot>, usize)>,
     /// Encoded bytes of the open row group after the last write (its data; `memory_size`
     /// also counts fixed costs such as bloom filters sized for a full row group).
     buffered: usize,
@@ -139,14 +140,18 @@ impl ParquetSink {
         debug_assert!(props.max_row_group_bytes().is_none());
         // `ArrowWriter` builds the file writer exactly as it would for itself (Parquet schema,
         // the encoded Arrow schema in the footer); we then drive the column writers ourselves.
-        let dict_level = dict_levels(&props);
+        let lanes = lanes(&props);
         let (file, factory) =
             ArrowWriter::try_new(out, schema(), Some(props))?.into_serialized_writer()?;
+        let descrs = (0..file.schema_descr().num_columns())
+            .map(|i| file.schema_descr().column(i))
+            .collect();
         Ok(Self {
             file,
             factory,
             schema: schema(),
-            dict_level,
+            lanes,
+            descrs,
             max_rows,
             max_bytes: max_bytes.max(1),
             open: None,
@@ -161,14 +166,16 @@ impl ParquetSink {
                 let writers = self
                     .factory
                     .create_column_writers(self.file.flushed_row_groups().len())?;
-                let descr = self.file.schema_descr();
-                let dicts = (0..writers.len())
-                    .map(|i| {
-                        let level = self.dict_level.get(i).copied().flatten()?;
-                        Some(DictChunk::new(descr.column(i), level))
+                let slots = (0..writers.len())
+                    .map(|i| match (self.lanes.get(i), self.descrs.get(i)) {
+                        (Some(Lane::Dict(level)), Some(d)) => {
+                            Slot::Dict(Box::new(DictChunk::new(d.clone(), *level)))
+                        }
+                        (Some(Lane::Runs(level)), Some(_)) => Slot::Undecided(*level),
+                        _ => Slot::Arrow,
                     })
                     .collect();
-                self.open = Some((writers, dicts, 0));
+                self.open = Some((writers, slots, 0));
             }
             let Some((writers, dicts, rows)) = self.open.as_mut() else {
                 unreachable!("row group opened above")
@@ -177,9 +184,18 @@ impl ParquetSink {
             let take = remaining.num_rows().min(room);
             let part = remaining.slice(0, take);
             remaining = remaining.slice(take, remaining.num_rows() - take);
-            encode(&self.schema, writers, dicts, &part)?;
+            encode(&self.schema, &self.descrs, writers, dicts, &part)?;
             *rows += take;
-            let in_dicts: usize = dicts.iter().flatten().map(DictChunk::memory_size).sum();
+            let in_dicts: usize = dicts
+                .iter()
+                .filter_map(Slot::chunk)
+                .map(DictChunk::memory_size)
+                .sum();
+            // A dictionary past arrow-rs's fallback size ends the row group (see `dictcol.rs`).
+            let full = dicts
+                .iter()
+                .filter_map(Slot::chunk)
+                .any(DictChunk::dictionary_full);
             let bytes = in_dicts
                 + writers
                     .iter()
@@ -190,7 +206,7 @@ impl ParquetSink {
                     .iter()
                     .map(ArrowColumnWriter::get_estimated_total_bytes)
                     .sum::<usize>();
-            if *rows >= self.max_rows || bytes >= self.max_bytes {
+            if *rows >= self.max_rows || bytes >= self.max_bytes || full {
                 self.flush()?;
             }
         }
@@ -210,8 +226,8 @@ impl ParquetSink {
             .with_max_len(1)
             .map(|(w, d)| match d {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
-                Some(d) => d.close().map(Chunk::Dict),
-                None => w.close().map(Chunk::Arrow),
+                Slot::Dict(d) => d.close().map(Chunk::Dict),
+                Slot::Arrow | Slot::Undecided(_) => w.close().map(Chunk::Arrow),
             })
             .collect::<PqResult<_>>()?;
         let mut rg = self.file.next_row_group()?;
@@ -229,7 +245,7 @@ impl ParquetSink {
         self.file.bytes_written()
             + self.open.as_ref().map_or(0, |(w, d, _)| {
                 d.iter()
-                    .flatten()
+                    .filter_map(Slot::chunk)
                     .map(DictChunk::memory_size)
                     .sum::<usize>()
                     + w.iter()
@@ -250,11 +266,44 @@ enum Chunk {
     Dict((bytes::Bytes, parquet::column::writer::ColumnCloseResult)),
 }
 
-/// Which leaf columns [`DictChunk`] encodes, and at which zstd level: the
-/// `Dictionary(Int32, Utf8)` fields of the unified schema whose chunks arrow-rs would
-/// dictionary-encode with page statistics, no bloom filter and zstd compression. Everything
+/// Who encodes a leaf column's chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// arrow-rs's column writer.
+    Arrow,
+    /// A [`DictChunk`], from the Arrow dictionary, compressed with zstd at this level.
+    Dict(i32),
+    /// A `Utf8` column that gets a [`DictChunk`] for a row group whose first batch is
+    /// [`repetitive`](crate::dictcol::repetitive), arrow-rs (PLAIN) otherwise.
+    Runs(i32),
+}
+
+/// Where a leaf column's data goes in the open row group.
+enum Slot {
+    Arrow,
+    Dict(Box<DictChunk>),
+    /// A [`Lane::Runs`] column before its first batch.
+    Undecided(i32),
+}
+
+impl Slot {
+    fn chunk(&self) -> Option<&DictChunk> {
+        match self {
+            Slot::Dict(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// `Utf8` columns that may repeat from row to row: a flow log's `extra` holds its record's
+/// fields on every tuple.
+const RUNS: [&str; 1] = ["extra"];
+
+/// Who encodes each leaf column. [`DictChunk`] takes the `Dictionary(Int32, Utf8)` fields of
+/// the unified schema whose chunks arrow-rs would dictionary-encode, and the [`RUNS`] columns,
+/// as long as the column has page statistics, no bloom filter and zstd compression; everything
 /// else (Snappy output, a column with a bloom filter) stays with arrow-rs.
-fn dict_levels(props: &WriterProperties) -> Vec<Option<i32>> {
+fn lanes(props: &WriterProperties) -> Vec<Lane> {
     schema()
         .fields()
         .iter()
@@ -262,14 +311,22 @@ fn dict_levels(props: &WriterProperties) -> Vec<Option<i32>> {
             let path = ColumnPath::from(f.name().as_str());
             let dict_utf8 = matches!(f.data_type(), arrow_schema::DataType::Dictionary(k, v)
                 if **k == arrow_schema::DataType::Int32 && **v == arrow_schema::DataType::Utf8);
-            let plain_rules = props.dictionary_enabled(&path)
-                && props.statistics_enabled(&path) == EnabledStatistics::Page
+            let runs =
+                RUNS.contains(&f.name().as_str()) && *f.data_type() == arrow_schema::DataType::Utf8;
+            let plain_rules = props.statistics_enabled(&path) == EnabledStatistics::Page
                 && props.bloom_filter_properties(&path).is_none();
             match props.compression(&path) {
-                PqCompression::ZSTD(level) if dict_utf8 && plain_rules => {
-                    Some(level.compression_level())
+                PqCompression::ZSTD(level) if plain_rules => {
+                    let level = level.compression_level();
+                    if dict_utf8 && props.dictionary_enabled(&path) {
+                        Lane::Dict(level)
+                    } else if runs {
+                        Lane::Runs(level)
+                    } else {
+                        Lane::Arrow
+                    }
                 }
-                _ => None,
+                _ => Lane::Arrow,
             }
         })
         .collect()
@@ -278,20 +335,29 @@ fn dict_levels(props: &WriterProperties) -> Vec<Option<i32>> {
 /// Feeds one batch to the column writers, one column per rayon task.
 fn encode(
     schema: &arrow_schema::SchemaRef,
+    descrs: &[ColumnDescPtr],
     writers: &mut [ArrowColumnWriter],
-    dicts: &mut [Option<DictChunk>],
+    dicts: &mut [Slot],
     batch: &RecordBatch,
 ) -> PqResult<()> {
     let fields = schema.fields();
-    if writers.len() == fields.len() && dicts.len() == fields.len() {
+    let n = fields.len();
+    if writers.len() == n && dicts.len() == n && descrs.len() == n {
         // One leaf per field (the unified schema has no structs): writer i is column i.
         writers
             .par_iter_mut()
-            .zip(dicts.par_iter_mut())
+            .zip(dicts.par_iter_mut().zip(descrs.par_iter()))
             .with_max_len(1)
             .zip(fields.par_iter().zip(batch.columns().par_iter()))
-            .try_for_each(|((w, d), (f, c))| {
-                if let Some(d) = d {
+            .try_for_each(|((w, (d, descr)), (f, c))| {
+                if let Slot::Undecided(level) = *d {
+                    *d = if crate::dictcol::repetitive(c.as_ref()) {
+                        Slot::Dict(Box::new(DictChunk::new(descr.clone(), level)))
+                    } else {
+                        Slot::Arrow
+                    };
+                }
+                if let Slot::Dict(d) = d {
                     return d.write(c.as_ref());
                 }
                 for leaf in compute_leaves(f, c)? {
@@ -300,7 +366,7 @@ fn encode(
                 Ok(())
             })
     } else {
-        if dicts.iter().any(Option::is_some) {
+        if dicts.iter().any(|d| !matches!(d, Slot::Arrow)) {
             return Err(parquet::errors::ParquetError::General(
                 "dictionary chunks need one leaf per field".into(),
             ));
@@ -955,6 +1021,31 @@ mod tests {
         }
     }
 
+    /// Every value of the `Utf8` column `c` of the files under `dir`.
+    fn string_column(dir: &Path, c: usize) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        for f in files {
+            let file = File::open(&f).expect("open");
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .expect("parquet")
+                    .build()
+                    .expect("reader");
+            for b in reader {
+                let b = b.expect("batch");
+                let s = b.column(c).as_string::<i32>();
+                out.extend((0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())));
+            }
+        }
+        out
+    }
+
     /// Every value of the dictionary column `c` of the files under `dir`, as text.
     fn dict_column(dir: &Path, c: usize) -> Vec<Option<String>> {
         let mut out = Vec::new();
@@ -987,9 +1078,11 @@ mod tests {
         let mut b = BatchBuilder::new(usize::MAX);
         for i in 0..70_000u64 {
             let op = format!("Op{}", (i / 1000) % 13);
+            let extra = format!("{{\"record\":{}}}", i / 100);
             let mut r = b.row();
             r.log_family("storage_analytics")
                 .operation((i % 7 != 0).then_some(op.as_str()))
+                .extra((i % 11 != 0).then_some(extra.as_str()))
                 .provenance(
                     if i < 30_000 { "a.log" } else { "b.log" },
                     &Provenance {
@@ -1002,19 +1095,18 @@ mod tests {
                 );
         }
         let batches = b.take_batches().expect("batches");
-        let mut got = Vec::new();
+        let (mut got, mut extras) = (Vec::new(), Vec::new());
         for compression in [Compression::Zstd(1), Compression::Snappy] {
             let tmp = tempfile::tempdir().expect("tmp");
             let mut opts = ConvertOptions::new(vec![], tmp.path().to_path_buf());
             opts.partition = PartitionMode::None;
             opts.compression = compression;
             opts.row_group_rows = 25_000;
-            let ours = dict_levels(&properties(&opts));
-            assert_eq!(
-                ours[col::operation].is_some(),
-                matches!(compression, Compression::Zstd(_))
-            );
-            assert!(ours[col::url].is_none() && ours[col::src_ip].is_none());
+            let ours = lanes(&properties(&opts));
+            let zstd = matches!(compression, Compression::Zstd(_));
+            assert_eq!(matches!(ours[col::operation], Lane::Dict(1)), zstd);
+            assert_eq!(matches!(ours[col::extra], Lane::Runs(1)), zstd);
+            assert!(ours[col::url] == Lane::Arrow && ours[col::src_ip] == Lane::Arrow);
             let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
             for batch in &batches {
                 w.write(batch, "a.log").expect("write");
@@ -1024,8 +1116,24 @@ mod tests {
                 [col::log_family, col::operation, col::source_file]
                     .map(|c| dict_column(tmp.path(), c)),
             );
+            extras.push(string_column(tmp.path(), col::extra));
+            // The repeating `extra` got a dictionary from `DictChunk` (zstd) only.
+            let first = std::fs::read_dir(tmp.path())
+                .expect("dir")
+                .map(|e| e.expect("entry").path())
+                .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+                .expect("a file");
+            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                File::open(first).expect("open"),
+            )
+            .expect("parquet");
+            let chunk = reader.metadata().row_group(0).column(col::extra);
+            assert_eq!(chunk.dictionary_page_offset().is_some(), zstd);
         }
         assert_eq!(got[0], got[1]);
+        assert_eq!(extras[0], extras[1]);
+        assert_eq!(extras[0].len(), 70_000);
+        assert_eq!(extras[0][100].as_deref(), Some("{\"record\":1}"));
         assert_eq!(got[0][1].len(), 70_000);
         assert_eq!(got[0][1].iter().filter(|v| v.is_none()).count(), 10_000);
         assert_eq!(got[0][2][29_999].as_deref(), Some("a.log"));
