@@ -1021,27 +1021,34 @@ mod tests {
         }
     }
 
-    /// Every value of the `Utf8` column `c` of the files under `dir`.
-    fn string_column(dir: &Path, c: usize) -> Vec<Option<String>> {
-        let mut out = Vec::new();
+    /// The batches of the Parquet files under `dir`, file by file in name order.
+    fn batches_under(dir: &Path) -> Vec<RecordBatch> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("dir")
             .map(|e| e.expect("entry").path())
             .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
             .collect();
         files.sort();
-        for f in files {
-            let file = File::open(&f).expect("open");
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .expect("parquet")
-                    .build()
-                    .expect("reader");
-            for b in reader {
-                let b = b.expect("batch");
-                let s = b.column(c).as_string::<i32>();
-                out.extend((0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())));
-            }
+        files
+            .iter()
+            .flat_map(|f| {
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                    File::open(f).expect("open"),
+                )
+                .expect("parquet")
+                .build()
+                .expect("reader")
+                .map(|b| b.expect("batch"))
+            })
+            .collect()
+    }
+
+    /// Every value of the `Utf8` column `c` of the files under `dir`.
+    fn string_column(dir: &Path, c: usize) -> Vec<Option<String>> {
+        let mut out = Vec::new();
+        for b in batches_under(dir) {
+            let s = b.column(c).as_string::<i32>();
+            out.extend((0..s.len()).map(|i| s.is_valid(i).then(|| s.value(i).to_string())));
         }
         out
     }
@@ -1049,25 +1056,10 @@ mod tests {
     /// Every value of the dictionary column `c` of the files under `dir`, as text.
     fn dict_column(dir: &Path, c: usize) -> Vec<Option<String>> {
         let mut out = Vec::new();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .collect();
-        files.sort();
-        for f in files {
-            let file = File::open(&f).expect("open");
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .expect("parquet")
-                    .build()
-                    .expect("reader");
-            for b in reader {
-                let b = b.expect("batch");
-                let d = b.column(c).as_dictionary::<Int32Type>();
-                let v = d.values().as_string::<i32>();
-                out.extend((0..d.len()).map(|i| d.key(i).map(|k| v.value(k).to_string())));
-            }
+        for b in batches_under(dir) {
+            let d = b.column(c).as_dictionary::<Int32Type>();
+            let v = d.values().as_string::<i32>();
+            out.extend((0..d.len()).map(|i| d.key(i).map(|k| v.value(k).to_string())));
         }
         out
     }
