@@ -1131,4 +1131,64 @@ mod tests {
         assert_eq!(got[0][2][29_999].as_deref(), Some("a.log"));
         assert_eq!(got[0][2][30_000].as_deref(), Some("b.log"));
     }
+
+    #[test]
+    fn a_dictionary_that_never_repeats_ends_its_row_groups_early() {
+        // 120,000 distinct 100-byte values (12 MB) in a dictionary column: its chunk passes
+        // `DICTIONARY_LIMIT` and the row group ends there; every value still reads back.
+        let mut b = BatchBuilder::new(usize::MAX);
+        for i in 0..120_000u64 {
+            let op = format!("{i:0100}");
+            let mut r = b.row();
+            r.log_family("storage_analytics")
+                .operation(op.as_str())
+                .provenance(
+                    "a.log",
+                    &Provenance {
+                        offset: i,
+                        length: 1,
+                        line: i + 1,
+                        record_index: i,
+                        item_index: None,
+                    },
+                );
+        }
+        let batches = b.take_batches().expect("batches");
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut opts = ConvertOptions::new(vec![], tmp.path().to_path_buf());
+        opts.partition = PartitionMode::None;
+        opts.batch_rows = 8192;
+        let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
+        for batch in &batches {
+            for off in (0..batch.num_rows()).step_by(8192) {
+                let n = 8192.min(batch.num_rows() - off);
+                w.write(&batch.slice(off, n), "a.log").expect("write");
+            }
+        }
+        w.finish(tmp.path()).expect("finish");
+        let ops = dict_column(tmp.path(), col::operation);
+        assert_eq!(ops.len(), 120_000);
+        assert!(
+            ops.iter()
+                .enumerate()
+                .all(|(i, v)| v.as_deref() == Some(format!("{i:0100}").as_str()))
+        );
+        let file = std::fs::read_dir(tmp.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .find(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .expect("a file");
+        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            File::open(file).expect("open"),
+        )
+        .expect("parquet");
+        let groups = reader.metadata().num_row_groups();
+        assert!(groups >= 2, "{groups} row groups");
+        for g in reader.metadata().row_groups() {
+            let dict = g.column(col::operation).dictionary_page_offset();
+            assert!(dict.is_some());
+            // Each group stops within a batch of the limit: 8192 rows of 100 bytes.
+            assert!(g.num_rows() as usize * 100 <= crate::dictcol::DICTIONARY_LIMIT + 8192 * 100);
+        }
+    }
 }
