@@ -1021,8 +1021,19 @@ mod tests {
         }
     }
 
-    /// The batches of the Parquet files under `dir`, file by file in name order.
-    fn batches_under(dir: &Path) -> Vec<RecordBatch> {
+    /// Provenance of line `i + 1`: one byte at offset `i`.
+    fn row_at(i: u64) -> Provenance {
+        Provenance {
+            offset: i,
+            length: 1,
+            line: i + 1,
+            record_index: i,
+            item_index: None,
+        }
+    }
+
+    /// The Parquet files under `dir`, in name order.
+    fn parquet_files(dir: &Path) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("dir")
             .map(|e| e.expect("entry").path())
@@ -1030,6 +1041,22 @@ mod tests {
             .collect();
         files.sort();
         files
+    }
+
+    /// The footer of the first Parquet file under `dir`.
+    fn first_metadata(dir: &Path) -> std::sync::Arc<parquet::file::metadata::ParquetMetaData> {
+        let first = parquet_files(dir).into_iter().next().expect("a file");
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            File::open(first).expect("open"),
+        )
+        .expect("parquet")
+        .metadata()
+        .clone()
+    }
+
+    /// The batches of the Parquet files under `dir`, file by file in name order.
+    fn batches_under(dir: &Path) -> Vec<RecordBatch> {
+        parquet_files(dir)
             .iter()
             .flat_map(|f| {
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
@@ -1075,16 +1102,7 @@ mod tests {
             r.log_family("storage_analytics")
                 .operation((i % 7 != 0).then_some(op.as_str()))
                 .extra((i % 11 != 0).then_some(extra.as_str()))
-                .provenance(
-                    if i < 30_000 { "a.log" } else { "b.log" },
-                    &Provenance {
-                        offset: i,
-                        length: 1,
-                        line: i + 1,
-                        record_index: i,
-                        item_index: None,
-                    },
-                );
+                .provenance(if i < 30_000 { "a.log" } else { "b.log" }, &row_at(i));
         }
         let batches = b.take_batches().expect("batches");
         let (mut got, mut extras) = (Vec::new(), Vec::new());
@@ -1110,16 +1128,8 @@ mod tests {
             );
             extras.push(string_column(tmp.path(), col::extra));
             // The repeating `extra` got a dictionary from `DictChunk` (zstd) only.
-            let first = std::fs::read_dir(tmp.path())
-                .expect("dir")
-                .map(|e| e.expect("entry").path())
-                .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-                .expect("a file");
-            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-                File::open(first).expect("open"),
-            )
-            .expect("parquet");
-            let chunk = reader.metadata().row_group(0).column(col::extra);
+            let md = first_metadata(tmp.path());
+            let chunk = md.row_group(0).column(col::extra);
             assert_eq!(chunk.dictionary_page_offset().is_some(), zstd);
         }
         assert_eq!(got[0], got[1]);
@@ -1142,16 +1152,7 @@ mod tests {
             let mut r = b.row();
             r.log_family("storage_analytics")
                 .operation(op.as_str())
-                .provenance(
-                    "a.log",
-                    &Provenance {
-                        offset: i,
-                        length: 1,
-                        line: i + 1,
-                        record_index: i,
-                        item_index: None,
-                    },
-                );
+                .provenance("a.log", &row_at(i));
         }
         let batches = b.take_batches().expect("batches");
         let tmp = tempfile::tempdir().expect("tmp");
@@ -1173,18 +1174,10 @@ mod tests {
                 .enumerate()
                 .all(|(i, v)| v.as_deref() == Some(format!("{i:0100}").as_str()))
         );
-        let file = std::fs::read_dir(tmp.path())
-            .expect("dir")
-            .map(|e| e.expect("entry").path())
-            .find(|p| p.extension().is_some_and(|x| x == "parquet"))
-            .expect("a file");
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-            File::open(file).expect("open"),
-        )
-        .expect("parquet");
-        let groups = reader.metadata().num_row_groups();
+        let md = first_metadata(tmp.path());
+        let groups = md.num_row_groups();
         assert!(groups >= 2, "{groups} row groups");
-        for g in reader.metadata().row_groups() {
+        for g in md.row_groups() {
             let dict = g.column(col::operation).dictionary_page_offset();
             assert!(dict.is_some());
             // Each group stops within a batch of the limit: 8192 rows of 100 bytes.

@@ -504,6 +504,11 @@ mod tests {
             .record_index(i);
     }
 
+    /// Rows of each batch.
+    fn rows_of(batches: &[RecordBatch]) -> Vec<usize> {
+        batches.iter().map(RecordBatch::num_rows).collect()
+    }
+
     fn i64s(b: &RecordBatch, c: usize) -> Vec<Option<i64>> {
         b.column(c).as_primitive::<Int64Type>().iter().collect()
     }
@@ -602,13 +607,7 @@ mod tests {
         }
         assert_eq!(b.len(), 5);
         let batches = b.take_batches().expect("batches");
-        assert_eq!(
-            batches
-                .iter()
-                .map(RecordBatch::num_rows)
-                .collect::<Vec<_>>(),
-            [3, 2]
-        );
+        assert_eq!(rows_of(&batches), [3, 2]);
 
         let b0 = &batches[0];
         others_all_null(
@@ -815,13 +814,7 @@ mod tests {
                 );
         }
         let batches = b.take_batches().expect("batches");
-        assert_eq!(
-            batches
-                .iter()
-                .map(RecordBatch::num_rows)
-                .collect::<Vec<_>>(),
-            [2, 1]
-        );
+        assert_eq!(rows_of(&batches), [2, 1]);
         assert_eq!(batches[0].schema(), schema());
         assert_eq!(batches[0].column(col::event_time).null_count(), 2);
         assert_eq!(batches[0].column(col::src_port).null_count(), 0);
