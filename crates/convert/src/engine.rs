@@ -266,11 +266,16 @@ struct SizeHints(Mutex<Vec<(Family, usize, Sizes)>>);
 impl SizeHints {
     /// A builder sized for `bytes` of `family`'s input.
     fn builder(&self, family: Family, bytes: usize, batch_rows: usize) -> BatchBuilder {
-        let hints = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match hints.iter().find(|h| h.0 == family) {
-            Some((_, seen, sizes)) => {
-                BatchBuilder::with_sizes(batch_rows, &sizes.scaled(bytes, *seen))
-            }
+        // Scaled under the lock, built outside it: the builder allocates 62 columns.
+        let expected = {
+            let hints = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            hints
+                .iter()
+                .find(|h| h.0 == family)
+                .map(|(_, seen, sizes)| sizes.scaled(bytes, *seen))
+        };
+        match expected {
+            Some(sizes) => BatchBuilder::with_sizes(batch_rows, &sizes),
             None => BatchBuilder::new(batch_rows),
         }
     }
