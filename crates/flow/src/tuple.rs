@@ -430,12 +430,10 @@ impl TupleScratch {
             Family::Vnet => "vnet_flow",
         };
         let mut r = out.row();
+        // What varies from tuple to tuple first; then what the record and the group give every
+        // tuple: after a group's first tuple the row before this one was its previous tuple,
+        // so those columns repeat their last values (no string comparisons, 16 per row).
         r.time(time)
-            .log_family(family)
-            .format_version(rec.version)
-            .category(rec.category)
-            .operation(rec.operation)
-            .ocsf_class_uid(4001)
             .src_ip(src_ip)
             .src_port(src_port)
             .dst_ip(dst_ip)
@@ -446,22 +444,28 @@ impl TupleScratch {
             .action(action)
             .flow_state(state)
             .flow_encryption(encryption)
-            .rule_name(group.rule)
-            .nic_mac(group.mac)
             .src_packets(counts[0])
             .src_bytes(counts[1])
             .dst_packets(counts[2])
             .dst_bytes(counts[3])
+            .extra((!extra_text.is_empty()).then_some(extra_text))
+            .parse_issues((!issues.is_empty()).then_some(&issues[..]))
+            .json_path(json_path)
+            .raw(raw)
+            .repeating(ts.index > 0)
+            .log_family(family)
+            .format_version(rec.version)
+            .category(rec.category)
+            .operation(rec.operation)
+            .ocsf_class_uid(4001)
+            .rule_name(group.rule)
+            .nic_mac(group.mac)
             .resource_id(rec.resource_id)
             .subscription_id(rec.rid.subscription())
             .resource_group(rec.rid.resource_group())
             .resource_type(rec.rid.resource_type())
             .resource_name(rec.rid.resource_name())
-            .extra((!extra_text.is_empty()).then_some(extra_text))
-            .parse_issues((!issues.is_empty()).then_some(&issues[..]))
-            .provenance(origin.source_file, &prov)
-            .json_path(json_path)
-            .raw(raw);
+            .provenance(origin.source_file, &prov);
         drop(r);
         job.stats.records_read += 1;
         job.stats.rows += 1;

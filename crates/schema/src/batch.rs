@@ -175,6 +175,7 @@ macro_rules! columns {
         pub struct RowWriter<'b> {
             b: &'b mut BatchBuilder,
             set: u64,
+            repeat: bool,
         }
 
         impl RowWriter<'_> {
@@ -196,7 +197,11 @@ macro_rules! columns {
                     match v.into() {
                         Some(v) => {
                             pad(col, rows, $nullable);
-                            col.append(v);
+                            if self.repeat {
+                                col.append_repeat(v);
+                            } else {
+                                col.append(v);
+                            }
                         }
                         // A null is what the padding writes: left to it, like an unset column.
                         None if $nullable => {}
@@ -355,7 +360,11 @@ impl BatchBuilder {
     /// Starts a row. The row is committed when the returned writer is dropped.
     #[inline]
     pub fn row(&mut self) -> RowWriter<'_> {
-        RowWriter { b: self, set: 0 }
+        RowWriter {
+            b: self,
+            set: 0,
+            repeat: false,
+        }
     }
 
     /// Rows appended and not yet cut into a batch.
@@ -409,6 +418,18 @@ impl Default for BatchBuilder {
 }
 
 impl RowWriter<'_> {
+    /// With `same`, the values of the setters called after this one are the ones their columns
+    /// got in the builder's previous row: a flow record's resource, category and source file,
+    /// the same for each of its tuples. A dictionary column then reuses its last key instead
+    /// of comparing the string with its last value ([`ColumnKind::append_repeat`]); after a
+    /// batch is cut it looks the value up again. A wrong promise writes the previous row's
+    /// value (a debug assertion catches it). Without `same`, setters look values up as usual.
+    #[inline]
+    pub fn repeating(&mut self, same: bool) -> &mut Self {
+        self.repeat = same;
+        self
+    }
+
     /// Sets `event_time` and `event_time_extra_ns` together (both null for `None`).
     #[inline]
     pub fn time(&mut self, t: Option<EventTime>) -> &mut Self {
@@ -819,6 +840,69 @@ mod tests {
         assert_eq!(batches[0].column(col::event_time).null_count(), 2);
         assert_eq!(batches[0].column(col::src_port).null_count(), 0);
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn repeated_values_survive_batch_cuts_and_nulls() {
+        // Runs of rows sharing a resource (a flow group's tuples); batches of 3 cut runs.
+        let runs: [(Option<&str>, usize); 4] =
+            [(Some("/a"), 4), (None, 2), (Some("/b"), 1), (Some("/a"), 3)];
+        let mut b = BatchBuilder::new(3);
+        let mut want = Vec::new();
+        for (v, n) in runs {
+            for i in 0..n {
+                let mut r = b.row();
+                r.category(Some(["x", "y"][i % 2]))
+                    .repeating(i > 0)
+                    .resource_id(v);
+                not_null(&mut r, "f", want.len() as i64);
+                want.push(v);
+            }
+        }
+        let batches = b.take_batches().expect("batches");
+        assert_eq!(rows_of(&batches), [3, 3, 3, 1]);
+        let got: Vec<Option<String>> = batches
+            .iter()
+            .flat_map(|batch| {
+                let (keys, values) = dict(batch, col::resource_id);
+                keys.into_iter()
+                    .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let want: Vec<Option<String>> = want.iter().map(|v| v.map(str::to_string)).collect();
+        assert_eq!(got, want);
+        // The per-row column written before `repeating` kept its own values.
+        let cats: Vec<Option<String>> = batches
+            .iter()
+            .flat_map(|batch| {
+                let (keys, values) = dict(batch, col::category);
+                keys.into_iter()
+                    .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(
+            cats[..4],
+            [
+                Some("x".into()),
+                Some("y".into()),
+                Some("x".into()),
+                Some("y".into())
+            ]
+        );
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "append_repeat of a new value")]
+    fn a_broken_repeat_promise_trips_the_debug_assertion() {
+        let mut b = BatchBuilder::new(8);
+        for v in ["/a", "/b"] {
+            let mut r = b.row();
+            r.repeating(true).resource_id(v);
+            not_null(&mut r, "f", 0);
+        }
     }
 
     /// Writes `n` rows with a url of `i` bytes each and a raw column on every other row.

@@ -38,6 +38,14 @@ pub trait ColumnKind {
     }
     /// Appends one value.
     fn append(&mut self, v: Self::Value<'_>);
+    /// Appends `v`, which the caller knows equals the last value this builder appended (the
+    /// same flow record's resource on its next tuple). A kind may then skip looking `v` up:
+    /// [`DictCol`] reuses its last key without comparing the strings. A wrong promise writes
+    /// the last value instead of `v` (a debug assertion catches it); the default appends `v`.
+    #[inline]
+    fn append_repeat(&mut self, v: Self::Value<'_>) {
+        self.append(v)
+    }
     /// Appends a null.
     fn append_null(&mut self);
     /// Appends `n` nulls at once.
@@ -227,6 +235,16 @@ impl ColumnKind for DictCol {
             _ => self.miss(v),
         };
         self.keys.append_value(key);
+    }
+    #[inline]
+    fn append_repeat(&mut self, v: &str) {
+        match self.last_key {
+            Some(k) => {
+                debug_assert_eq!(self.last, v, "append_repeat of a new value");
+                self.keys.append_value(k);
+            }
+            None => self.append(v),
+        }
     }
     #[inline]
     fn append_null(&mut self) {
