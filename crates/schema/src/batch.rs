@@ -861,27 +861,22 @@ mod tests {
         }
         let batches = b.take_batches().expect("batches");
         assert_eq!(rows_of(&batches), [3, 3, 3, 1]);
-        let got: Vec<Option<String>> = batches
-            .iter()
-            .flat_map(|batch| {
-                let (keys, values) = dict(batch, col::resource_id);
-                keys.into_iter()
-                    .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        // A dictionary column's strings, row by row, across the batches.
+        let decoded = |c: usize| -> Vec<Option<String>> {
+            batches
+                .iter()
+                .flat_map(|batch| {
+                    let (keys, values) = dict(batch, c);
+                    keys.into_iter()
+                        .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
         let want: Vec<Option<String>> = want.iter().map(|v| v.map(str::to_string)).collect();
-        assert_eq!(got, want);
+        assert_eq!(decoded(col::resource_id), want);
         // The per-row column written before `repeating` kept its own values.
-        let cats: Vec<Option<String>> = batches
-            .iter()
-            .flat_map(|batch| {
-                let (keys, values) = dict(batch, col::category);
-                keys.into_iter()
-                    .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let cats = decoded(col::category);
         assert_eq!(
             cats[..4],
             [
