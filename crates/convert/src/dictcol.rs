@@ -453,19 +453,39 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
-/// `data` compressed as one zstd frame at `level`, with this thread's reused context. The
-/// frame is what `zstd::bulk::compress` makes (content size in the header, no checksum).
-fn compress_zstd(data: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+/// Runs `f` with this thread's zstd context for `level`.
+fn with_zstd<T>(
+    level: i32,
+    f: impl FnOnce(&mut zstd::bulk::Compressor<'static>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
     ZSTD.with(|cell| {
         let mut slot = cell.borrow_mut();
         if !matches!(&*slot, Some((l, _)) if *l == level) {
             *slot = Some((level, zstd::bulk::Compressor::new(level)?));
         }
         match slot.as_mut() {
-            Some((_, c)) => c.compress(data),
+            Some((_, c)) => f(c),
             None => Err(std::io::Error::other("no zstd context")),
         }
     })
+}
+
+/// `data` compressed as one zstd frame at `level`, with this thread's reused context. The
+/// frame is what `zstd::bulk::compress` makes (content size in the header, no checksum).
+fn compress_zstd(data: &[u8], level: i32) -> std::io::Result<Vec<u8>> {
+    with_zstd(level, |c| c.compress(data))
+}
+
+/// [`compress_zstd`] into `out` (replacing what it held), whose room is kept from call to
+/// call: a page-sized buffer reused instead of a fresh one at zstd's bound for every page.
+pub(crate) fn compress_zstd_into(
+    data: &[u8],
+    level: i32,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    out.clear();
+    out.reserve(zstd::zstd_safe::compress_bound(data.len()));
+    with_zstd(level, |c| c.compress_to_buffer(data, out).map(|_| ()))
 }
 
 /// Writes `values` as a Parquet RLE / bit-packed hybrid run sequence at `width` bits (no
@@ -541,23 +561,9 @@ mod tests {
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
     use parquet::file::properties::WriterProperties;
-    use parquet::file::statistics::Statistics;
 
     use super::*;
-
-    /// A small deterministic generator (xorshift).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::testutil::{Rng, chunk_stats, first_column, one_chunk_file};
 
     fn schema_of(nullable: bool) -> Arc<Schema> {
         let dt = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
@@ -606,17 +612,14 @@ mod tests {
                 parquet::basic::ZstdLevel::try_new(1).expect("level"),
             ))
             .build();
-        let w = ArrowWriter::try_new(Vec::new(), schema, Some(props)).expect("writer");
-        let (mut file, _) = w.into_serialized_writer().expect("file writer");
-        let mut chunk = DictChunk::new(file.schema_descr().column(0), 1);
-        for a in arrays {
-            chunk.write(a.as_ref()).expect("write");
-        }
-        let (bytes, close) = chunk.close().expect("close");
-        let mut rg = file.next_row_group().expect("row group");
-        rg.append_column(&bytes, close).expect("append");
-        rg.close().expect("close row group");
-        Bytes::from(file.into_inner().expect("finish"))
+        one_chunk_file(schema, props, |descr| {
+            let mut chunk = DictChunk::new(descr, 1);
+            for a in arrays {
+                chunk.write(a.as_ref())?;
+            }
+            chunk.close()
+        })
+        .expect("chunk file")
     }
 
     /// The same column written by arrow-rs.
@@ -642,27 +645,7 @@ mod tests {
     }
 
     fn read_back(file: &Bytes) -> Vec<Option<String>> {
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file.clone())
-            .expect("reader")
-            .build()
-            .expect("build");
-        let batches: Vec<ArrayRef> = reader
-            .map(|b| b.expect("batch").column(0).clone())
-            .collect();
-        strings(&batches)
-    }
-
-    fn chunk_stats(file: &Bytes) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<u64>) {
-        let r = ParquetRecordBatchReaderBuilder::try_new(file.clone()).expect("reader");
-        let md = r.metadata().row_group(0).column(0).clone();
-        match md.statistics() {
-            Some(Statistics::ByteArray(s)) => (
-                s.min_opt().map(|v| v.data().to_vec()),
-                s.max_opt().map(|v| v.data().to_vec()),
-                s.null_count_opt(),
-            ),
-            other => panic!("no byte-array statistics: {other:?}"),
-        }
+        strings(&first_column(file))
     }
 
     #[test]

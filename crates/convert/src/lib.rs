@@ -16,7 +16,10 @@ mod discover;
 mod engine;
 mod manifest;
 mod options;
+mod plaincol;
 mod source;
+#[cfg(test)]
+mod testutil;
 mod writer;
 
 pub use detect::{Detected, Family, detect, path_date, path_hour, sniff_storage};

@@ -27,6 +27,7 @@ use crate::ConvertError;
 use crate::detect::{path_date, path_hour};
 use crate::dictcol::DictChunk;
 use crate::options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
+use crate::plaincol::PlainChunk;
 
 /// The default zstd level: 1, not the 3 that schema.md §6 started from.
 ///
@@ -172,6 +173,9 @@ impl ParquetSink {
                             Slot::Dict(Box::new(DictChunk::new(d.clone(), *level)))
                         }
                         (Some(Lane::Runs(level)), Some(_)) => Slot::Undecided(*level),
+                        (Some(Lane::Plain(level)), Some(d)) => {
+                            Slot::Plain(Box::new(PlainChunk::new(d.clone(), *level)))
+                        }
                         _ => Slot::Arrow,
                     })
                     .collect();
@@ -186,16 +190,9 @@ impl ParquetSink {
             remaining = remaining.slice(take, remaining.num_rows() - take);
             encode(&self.schema, &self.descrs, writers, dicts, &part)?;
             *rows += take;
-            let in_dicts: usize = dicts
-                .iter()
-                .filter_map(Slot::chunk)
-                .map(DictChunk::memory_size)
-                .sum();
+            let in_dicts: usize = dicts.iter().map(Slot::memory_size).sum();
             // A dictionary past arrow-rs's fallback size ends the row group (see `dictcol.rs`).
-            let full = dicts
-                .iter()
-                .filter_map(Slot::chunk)
-                .any(DictChunk::dictionary_full);
+            let full = dicts.iter().any(Slot::dictionary_full);
             let bytes = in_dicts
                 + writers
                     .iter()
@@ -226,7 +223,8 @@ impl ParquetSink {
             .with_max_len(1)
             .map(|(w, d)| match d {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
-                Slot::Dict(d) => d.close().map(Chunk::Dict),
+                Slot::Dict(d) => d.close().map(Chunk::Ours),
+                Slot::Plain(p) => p.close().map(Chunk::Ours),
                 Slot::Arrow | Slot::Undecided(_) => w.close().map(Chunk::Arrow),
             })
             .collect::<PqResult<_>>()?;
@@ -234,7 +232,7 @@ impl ParquetSink {
         for c in chunks {
             match c {
                 Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                Chunk::Dict((bytes, close)) => rg.append_column(&bytes, close)?,
+                Chunk::Ours((bytes, close)) => rg.append_column(&bytes, close)?,
             }
         }
         rg.close()?;
@@ -244,10 +242,7 @@ impl ParquetSink {
     fn size(&self) -> usize {
         self.file.bytes_written()
             + self.open.as_ref().map_or(0, |(w, d, _)| {
-                d.iter()
-                    .filter_map(Slot::chunk)
-                    .map(DictChunk::memory_size)
-                    .sum::<usize>()
+                d.iter().map(Slot::memory_size).sum::<usize>()
                     + w.iter()
                         .map(ArrowColumnWriter::get_estimated_total_bytes)
                         .sum::<usize>()
@@ -260,10 +255,10 @@ impl ParquetSink {
     }
 }
 
-/// A closed column chunk: from arrow-rs, or from a [`DictChunk`].
+/// A closed column chunk: from arrow-rs, or from a [`DictChunk`] or a [`PlainChunk`].
 enum Chunk {
     Arrow(parquet::arrow::arrow_writer::ArrowColumnChunk),
-    Dict((bytes::Bytes, parquet::column::writer::ColumnCloseResult)),
+    Ours((bytes::Bytes, parquet::column::writer::ColumnCloseResult)),
 }
 
 /// Who encodes a leaf column's chunks.
@@ -274,24 +269,33 @@ enum Lane {
     /// A [`DictChunk`], from the Arrow dictionary, compressed with zstd at this level.
     Dict(i32),
     /// A `Utf8` column that gets a [`DictChunk`] for a row group whose first batch is
-    /// [`repetitive`](crate::dictcol::repetitive), arrow-rs (PLAIN) otherwise.
+    /// [`repetitive`](crate::dictcol::repetitive), a [`PlainChunk`] otherwise.
     Runs(i32),
+    /// A [`PlainChunk`]: a `Utf8` column without dictionary encoding.
+    Plain(i32),
 }
 
 /// Where a leaf column's data goes in the open row group.
 enum Slot {
     Arrow,
     Dict(Box<DictChunk>),
+    Plain(Box<PlainChunk>),
     /// A [`Lane::Runs`] column before its first batch.
     Undecided(i32),
 }
 
 impl Slot {
-    fn chunk(&self) -> Option<&DictChunk> {
+    /// Bytes held by our own encoder (the arrow-rs writers count theirs).
+    fn memory_size(&self) -> usize {
         match self {
-            Slot::Dict(d) => Some(d),
-            _ => None,
+            Slot::Dict(d) => d.memory_size(),
+            Slot::Plain(p) => p.memory_size(),
+            Slot::Arrow | Slot::Undecided(_) => 0,
         }
+    }
+
+    fn dictionary_full(&self) -> bool {
+        matches!(self, Slot::Dict(d) if d.dictionary_full())
     }
 }
 
@@ -300,9 +304,11 @@ impl Slot {
 const RUNS: [&str; 1] = ["extra"];
 
 /// Who encodes each leaf column. [`DictChunk`] takes the `Dictionary(Int32, Utf8)` fields of
-/// the unified schema whose chunks arrow-rs would dictionary-encode, and the [`RUNS`] columns,
-/// as long as the column has page statistics, no bloom filter and zstd compression; everything
-/// else (Snappy output, a column with a bloom filter) stays with arrow-rs.
+/// the unified schema whose chunks arrow-rs would dictionary-encode, and the [`RUNS`] columns
+/// while they repeat; [`PlainChunk`] takes the other `Utf8` columns without dictionary
+/// encoding. Both only for a column with page statistics, no bloom filter and zstd
+/// compression; everything else (Snappy output, a column with a bloom filter) stays with
+/// arrow-rs.
 fn lanes(props: &WriterProperties) -> Vec<Lane> {
     schema()
         .fields()
@@ -311,8 +317,8 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
             let path = ColumnPath::from(f.name().as_str());
             let dict_utf8 = matches!(f.data_type(), arrow_schema::DataType::Dictionary(k, v)
                 if **k == arrow_schema::DataType::Int32 && **v == arrow_schema::DataType::Utf8);
-            let runs =
-                RUNS.contains(&f.name().as_str()) && *f.data_type() == arrow_schema::DataType::Utf8;
+            let utf8 = *f.data_type() == arrow_schema::DataType::Utf8;
+            let runs = RUNS.contains(&f.name().as_str()) && utf8;
             let plain_rules = props.statistics_enabled(&path) == EnabledStatistics::Page
                 && props.bloom_filter_properties(&path).is_none();
             match props.compression(&path) {
@@ -322,6 +328,8 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
                         Lane::Dict(level)
                     } else if runs {
                         Lane::Runs(level)
+                    } else if utf8 && !props.dictionary_enabled(&path) {
+                        Lane::Plain(level)
                     } else {
                         Lane::Arrow
                     }
@@ -354,11 +362,13 @@ fn encode(
                     *d = if crate::dictcol::repetitive(c.as_ref()) {
                         Slot::Dict(Box::new(DictChunk::new(descr.clone(), level)))
                     } else {
-                        Slot::Arrow
+                        Slot::Plain(Box::new(PlainChunk::new(descr.clone(), level)))
                     };
                 }
-                if let Slot::Dict(d) = d {
-                    return d.write(c.as_ref());
+                match d {
+                    Slot::Dict(d) => return d.write(c.as_ref()),
+                    Slot::Plain(p) => return p.write(c.as_ref()),
+                    Slot::Arrow | Slot::Undecided(_) => {}
                 }
                 for leaf in compute_leaves(f, c)? {
                     w.write(&leaf)?;
@@ -918,6 +928,8 @@ pub(crate) fn remove_stale_temp_files(out: &Path) {
 mod tests {
     use super::*;
     use azlog_schema::{BatchBuilder, Provenance};
+    use parquet::basic::Encoding;
+    use parquet::file::statistics::Statistics;
 
     /// A batch of `rows` rows, all in the hour `hour` of 2024-03-05, with some text to encode.
     fn batch(hour: i64, first: u64, rows: u64) -> RecordBatch {
@@ -1108,15 +1120,13 @@ mod tests {
         let (mut got, mut extras) = (Vec::new(), Vec::new());
         for compression in [Compression::Zstd(1), Compression::Snappy] {
             let tmp = tempfile::tempdir().expect("tmp");
-            let mut opts = ConvertOptions::new(vec![], tmp.path().to_path_buf());
-            opts.partition = PartitionMode::None;
-            opts.compression = compression;
-            opts.row_group_rows = 25_000;
+            let opts = one_file_of_25k_row_groups(tmp.path(), compression);
             let ours = lanes(&properties(&opts));
             let zstd = matches!(compression, Compression::Zstd(_));
             assert_eq!(matches!(ours[col::operation], Lane::Dict(1)), zstd);
             assert_eq!(matches!(ours[col::extra], Lane::Runs(1)), zstd);
-            assert!(ours[col::url] == Lane::Arrow && ours[col::src_ip] == Lane::Arrow);
+            assert_eq!(matches!(ours[col::url], Lane::Plain(1)), zstd);
+            assert_eq!(ours[col::src_ip], Lane::Arrow);
             let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
             for batch in &batches {
                 w.write(batch, "a.log").expect("write");
@@ -1142,6 +1152,79 @@ mod tests {
         assert_eq!(got[0][2][30_000].as_deref(), Some("b.log"));
     }
 
+    /// Options for one unpartitioned file under `dir` with row groups of 25,000 rows.
+    fn one_file_of_25k_row_groups(dir: &Path, compression: Compression) -> ConvertOptions {
+        let mut opts = ConvertOptions::new(vec![], dir.to_path_buf());
+        opts.partition = PartitionMode::None;
+        opts.compression = compression;
+        opts.row_group_rows = 25_000;
+        opts
+    }
+
+    /// Writes `batches` to a dataset under `dir` in slices of 8192 rows, as the engine does.
+    fn write_in_slices(dir: &Path, opts: &ConvertOptions, batches: &[RecordBatch]) {
+        let mut w = DatasetWriter::new(dir.to_path_buf(), 0, opts);
+        for batch in batches {
+            for off in (0..batch.num_rows()).step_by(8192) {
+                let n = 8192.min(batch.num_rows() - off);
+                w.write(&batch.slice(off, n), "a.log").expect("write");
+            }
+        }
+        w.finish(dir).expect("finish");
+    }
+
+    #[test]
+    fn plain_text_columns_read_back_alike_from_both_encoders() {
+        // zstd: `extra` (not repeating) and `url` are encoded by `PlainChunk`; Snappy: by
+        // arrow-rs. Values past the 64-byte statistics cut, nulls, three row groups.
+        let mut b = BatchBuilder::new(usize::MAX);
+        for i in 0..60_000u64 {
+            let extra = format!(
+                "{{\"n\":{i},\"pad\":\"{}é\"}}",
+                "x".repeat((i % 90) as usize)
+            );
+            let url = format!("https://a.blob.core.windows.net/c/{}", i * 7919 % 10_007);
+            let mut r = b.row();
+            r.log_family("storage_analytics")
+                .extra((i % 13 != 0).then_some(extra.as_str()))
+                .url((i % 5 != 0).then_some(url.as_str()))
+                .provenance("a.log", &row_at(i));
+        }
+        let batches = b.take_batches().expect("batches");
+        let mut got = Vec::new();
+        for compression in [Compression::Zstd(1), Compression::Snappy] {
+            let tmp = tempfile::tempdir().expect("tmp");
+            let opts = one_file_of_25k_row_groups(tmp.path(), compression);
+            write_in_slices(tmp.path(), &opts, &batches);
+            got.push([col::extra, col::url].map(|c| string_column(tmp.path(), c)));
+            let md = first_metadata(tmp.path());
+            assert_eq!(md.num_row_groups(), 3);
+            for rg in md.row_groups() {
+                let chunk = rg.column(col::extra);
+                assert_eq!(chunk.dictionary_page_offset(), None);
+                assert_eq!(
+                    chunk.encodings().collect::<Vec<_>>(),
+                    [Encoding::PLAIN, Encoding::RLE]
+                );
+                let Some(Statistics::ByteArray(st)) = chunk.statistics() else {
+                    panic!("no statistics: {:?}", chunk.statistics())
+                };
+                assert!(st.min_opt() <= st.max_opt() && st.min_opt().is_some());
+                assert!(st.null_count_opt().is_some_and(|n| n > 0));
+            }
+        }
+        assert_eq!(got[0], got[1]);
+        assert_eq!(got[0][0].len(), 60_000);
+        assert_eq!(
+            got[0][0].iter().filter(|v| v.is_none()).count(),
+            60_000 / 13 + 1
+        );
+        assert_eq!(
+            got[0][1][7].as_deref(),
+            Some("https://a.blob.core.windows.net/c/5398")
+        );
+    }
+
     #[test]
     fn a_dictionary_that_never_repeats_ends_its_row_groups_early() {
         // 120,000 distinct 100-byte values (12 MB) in a dictionary column: its chunk passes
@@ -1159,14 +1242,7 @@ mod tests {
         let mut opts = ConvertOptions::new(vec![], tmp.path().to_path_buf());
         opts.partition = PartitionMode::None;
         opts.batch_rows = 8192;
-        let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
-        for batch in &batches {
-            for off in (0..batch.num_rows()).step_by(8192) {
-                let n = 8192.min(batch.num_rows() - off);
-                w.write(&batch.slice(off, n), "a.log").expect("write");
-            }
-        }
-        w.finish(tmp.path()).expect("finish");
+        write_in_slices(tmp.path(), &opts, &batches);
         let ops = dict_column(tmp.path(), col::operation);
         assert_eq!(ops.len(), 120_000);
         assert!(
