@@ -9,6 +9,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::Result;
 use parquet::file::properties::WriterProperties;
+use parquet::file::reader::ChunkReader;
 use parquet::file::statistics::Statistics;
 use parquet::schema::types::ColumnDescPtr;
 
@@ -30,10 +31,10 @@ impl Rng {
 
 /// A Parquet file of one column (the only field of `schema`) and one row group, whose chunk
 /// `chunk` encodes for the column's descriptor.
-pub(crate) fn one_chunk_file(
+pub(crate) fn one_chunk_file<R: ChunkReader>(
     schema: SchemaRef,
     props: WriterProperties,
-    chunk: impl FnOnce(ColumnDescPtr) -> Result<(bytes::Bytes, ColumnCloseResult)>,
+    chunk: impl FnOnce(ColumnDescPtr) -> Result<(R, ColumnCloseResult)>,
 ) -> Result<Bytes> {
     let w = ArrowWriter::try_new(Vec::new(), schema, Some(props))?;
     let (mut file, _) = w.into_serialized_writer()?;

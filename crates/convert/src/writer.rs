@@ -224,7 +224,7 @@ impl ParquetSink {
             .map(|(w, d)| match d {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
                 Slot::Dict(d) => d.close().map(Chunk::Ours),
-                Slot::Plain(p) => p.close().map(Chunk::Ours),
+                Slot::Plain(p) => p.close().map(Chunk::Pages),
                 Slot::Arrow | Slot::Undecided(_) => w.close().map(Chunk::Arrow),
             })
             .collect::<PqResult<_>>()?;
@@ -233,6 +233,7 @@ impl ParquetSink {
             match c {
                 Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
                 Chunk::Ours((bytes, close)) => rg.append_column(&bytes, close)?,
+                Chunk::Pages((pages, close)) => rg.append_column(&pages, close)?,
             }
         }
         rg.close()?;
@@ -259,6 +260,12 @@ impl ParquetSink {
 enum Chunk {
     Arrow(parquet::arrow::arrow_writer::ArrowColumnChunk),
     Ours((bytes::Bytes, parquet::column::writer::ColumnCloseResult)),
+    Pages(
+        (
+            crate::plaincol::Pieces,
+            parquet::column::writer::ColumnCloseResult,
+        ),
+    ),
 }
 
 /// Who encodes a leaf column's chunks.
