@@ -29,7 +29,7 @@ use parquet::file::metadata::{
     ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
 };
 use parquet::file::reader::{ChunkReader, Length};
-use parquet::file::statistics::Statistics;
+use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
@@ -270,14 +270,17 @@ impl PlainChunk {
             (Some(lo), Some(hi)) => {
                 let (lo, lo_cut) = truncate_min(lo);
                 let (hi, hi_cut) = truncate_max(hi);
-                Statistics::byte_array(
-                    Some(ByteArray::from(lo)),
-                    Some(ByteArray::from(hi)),
-                    None,
-                    Some(self.nulls),
-                    false,
+                Statistics::ByteArray(
+                    ValueStatistics::new(
+                        Some(ByteArray::from(lo)),
+                        Some(ByteArray::from(hi)),
+                        None,
+                        Some(self.nulls),
+                        false,
+                    )
+                    .with_min_is_exact(!lo_cut)
+                    .with_max_is_exact(!hi_cut),
                 )
-                .with_exactness(!lo_cut, !hi_cut)
             }
             _ => Statistics::byte_array(None, None, None, Some(self.nulls), false),
         };
@@ -312,6 +315,13 @@ impl PlainChunk {
 /// A column chunk's bytes in the pieces they were serialized in, one page each, for
 /// `append_column` to copy into the file in order.
 pub(crate) struct Pieces(Vec<bytes::Bytes>);
+
+impl From<bytes::Bytes> for Pieces {
+    /// A chunk serialized in one buffer.
+    fn from(b: bytes::Bytes) -> Self {
+        Self(vec![b])
+    }
+}
 
 impl Length for Pieces {
     fn len(&self) -> u64 {
@@ -377,22 +387,6 @@ impl std::io::Read for PiecesReader {
             self.at = 0;
         }
         Ok(0)
-    }
-}
-
-/// Marks truncated statistics as inexact.
-trait Exactness {
-    fn with_exactness(self, min_exact: bool, max_exact: bool) -> Self;
-}
-
-impl Exactness for Statistics {
-    fn with_exactness(self, min_exact: bool, max_exact: bool) -> Self {
-        match self {
-            Statistics::ByteArray(s) => {
-                Statistics::ByteArray(s.with_min_is_exact(min_exact).with_max_is_exact(max_exact))
-            }
-            other => other,
-        }
     }
 }
 

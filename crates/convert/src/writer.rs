@@ -223,8 +223,8 @@ impl ParquetSink {
             .with_max_len(1)
             .map(|(w, d)| match d {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
-                Slot::Dict(d) => d.close().map(Chunk::Ours),
-                Slot::Plain(p) => p.close().map(Chunk::Pages),
+                Slot::Dict(d) => d.close().map(|(b, c)| Chunk::Ours((b.into(), c))),
+                Slot::Plain(p) => p.close().map(Chunk::Ours),
                 Slot::Arrow | Slot::Undecided(_) => w.close().map(Chunk::Arrow),
             })
             .collect::<PqResult<_>>()?;
@@ -232,8 +232,7 @@ impl ParquetSink {
         for c in chunks {
             match c {
                 Chunk::Arrow(c) => c.append_to_row_group(&mut rg)?,
-                Chunk::Ours((bytes, close)) => rg.append_column(&bytes, close)?,
-                Chunk::Pages((pages, close)) => rg.append_column(&pages, close)?,
+                Chunk::Ours((pages, close)) => rg.append_column(&pages, close)?,
             }
         }
         rg.close()?;
@@ -259,8 +258,7 @@ impl ParquetSink {
 /// A closed column chunk: from arrow-rs, or from a [`DictChunk`] or a [`PlainChunk`].
 enum Chunk {
     Arrow(parquet::arrow::arrow_writer::ArrowColumnChunk),
-    Ours((bytes::Bytes, parquet::column::writer::ColumnCloseResult)),
-    Pages(
+    Ours(
         (
             crate::plaincol::Pieces,
             parquet::column::writer::ColumnCloseResult,
