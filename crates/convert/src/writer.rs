@@ -41,8 +41,18 @@ pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 /// Columns whose values are nearly unique: dictionary encoding would only burn CPU (§6.4).
 /// `source_offset` is unique within a file by construction; with a dictionary, arrow-rs filled
 /// one of 1 MiB per row group before falling back (NSG: −0.8 % instructions, −1.6 % bytes
-/// without it; storage −0.8 % bytes).
-const NO_DICTIONARY: [&str; 5] = ["extra", "raw", "json_path", "url", "source_offset"];
+/// without it; storage −0.8 % bytes). The request and record ids are nearly unique too (storage:
+/// one per line; docs/decisions.md has the measurements).
+const NO_DICTIONARY: [&str; 8] = [
+    "extra",
+    "raw",
+    "json_path",
+    "url",
+    "source_offset",
+    "correlation_id",
+    "client_request_id",
+    "record_uid",
+];
 /// Point-lookup columns that get bloom filters (§6.5).
 const BLOOM: [&str; 6] = [
     "src_ip",
