@@ -1,36 +1,55 @@
 //! The `extra` column: a JSON object written as text into a reused buffer.
 
-/// Whether a byte must be escaped inside a JSON string.
-#[inline]
-fn needs_escape(b: u8) -> bool {
-    b < 0x20 || b == b'"' || b == b'\\'
-}
-
-/// Index of the first byte of `b` at or after `from` that needs escaping, eight bytes at a
-/// time (SWAR): most values have none, and the scan is what the common case costs.
-#[inline]
-fn next_escape(b: &[u8], mut from: usize) -> usize {
+/// Lanes of `x` that need escaping, as the high bit of each such byte: below 0x20, `"` or a
+/// backslash. A lane can be marked wrongly only above a marked one (a borrow runs upwards), and a
+/// byte >= 0x80 is never marked, so the lowest mark, if any, is exact.
+#[inline(always)]
+fn escape_lanes(x: u64) -> u64 {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    while from + 8 <= b.len() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[from..from + 8]);
-        let x = u64::from_le_bytes(w);
-        // High bit set in a lane where the byte is < 0x20, or equals `"` or `\`. Exact for
-        // ASCII lanes; a lane >= 0x80 can only give a false positive, which the byte loop
-        // below settles.
-        let lt = x.wrapping_sub(LO * 0x20);
-        let q = (x ^ (LO * u64::from(b'"'))).wrapping_sub(LO);
-        let bs = (x ^ (LO * u64::from(b'\\'))).wrapping_sub(LO);
-        if (lt | q | bs) & !x & HI != 0 {
-            break;
+    let lt = x.wrapping_sub(LO * 0x20);
+    let q = (x ^ (LO * u64::from(b'"'))).wrapping_sub(LO);
+    let bs = (x ^ (LO * u64::from(b'\\'))).wrapping_sub(LO);
+    (lt | q | bs) & !x & HI
+}
+
+/// Index of the first byte of `b` at or after `from` that needs escaping (`b.len()` when none
+/// does), eight bytes at a time (SWAR): most values have none, and the scan is what the common
+/// case costs.
+#[inline]
+fn next_escape(b: &[u8], mut from: usize) -> usize {
+    while let Some(word) = b.get(from..from + 8) {
+        let m = escape_lanes(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
+        if m != 0 {
+            return from + (m.trailing_zeros() / 8) as usize;
         }
         from += 8;
     }
-    while from < b.len() && !needs_escape(b[from]) {
-        from += 1;
+    if from >= b.len() {
+        return b.len();
     }
-    from
+    if b.len() >= 8 {
+        // The last word, loaded so that it ends with the string. When its lanes before `from`
+        // are clean (they always are on the first scan) they neither mark nor borrow, and the
+        // lowest mark is exact.
+        let at = b.len() - 8;
+        let word: [u8; 8] = b[at..].try_into().unwrap_or([0; 8]);
+        let m = escape_lanes(u64::from_le_bytes(word));
+        let before = (1u64 << (8 * (from - at))) - 1;
+        if m & before == 0 {
+            return if m == 0 {
+                b.len()
+            } else {
+                at + (m.trailing_zeros() / 8) as usize
+            };
+        }
+    }
+    // A string shorter than a word, or a tail after an escape: byte by byte (copying it into
+    // a padded word would cost a failed store-to-load forward, which is slower).
+    b[from..]
+        .iter()
+        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .map_or(b.len(), |k| from + k)
 }
 
 /// Appends `s` to `out` as a JSON string literal (quotes included).
@@ -190,6 +209,25 @@ mod tests {
                     let mut out = String::new();
                     push_json_string(&mut out, &s);
                     assert_eq!(out, reference(&s), "{s:?}");
+                }
+            }
+        }
+        // Two escapes: the second one is found again after the first, near the end too.
+        for len in 2..20 {
+            for p1 in 0..len {
+                for p2 in p1 + 1..len {
+                    for (&c1, &c2) in specials.iter().zip(specials.iter().rev()) {
+                        let s: String = (0..len)
+                            .map(|i| match i {
+                                _ if i == p1 => c1,
+                                _ if i == p2 => c2,
+                                _ => 'x',
+                            })
+                            .collect();
+                        let mut out = String::new();
+                        push_json_string(&mut out, &s);
+                        assert_eq!(out, reference(&s), "{s:?}");
+                    }
                 }
             }
         }
