@@ -140,13 +140,18 @@ impl StorageParser {
     fn decode(&mut self, text: &str) {
         self.arena.clear();
         self.vals.clear();
-        // Most lines have no `&` at all: one scan of the line instead of one per field.
-        let first_amp = memchr(b'&', text.as_bytes()).unwrap_or(text.len());
+        // Where the next `&` is, at or after the current field: most lines have none, and a
+        // line with one (a request URL's `&amp;`) is searched once past it, not once per field.
+        let bytes = text.as_bytes();
+        let mut next_amp = memchr(b'&', bytes).unwrap_or(bytes.len());
         for s in &self.spans {
-            let v = &text[s.start as usize..s.end as usize];
-            if (s.end as usize) > first_amp && memchr(b'&', v.as_bytes()).is_some() {
+            let (start, end) = (s.start as usize, s.end as usize);
+            if next_amp < start {
+                next_amp = memchr(b'&', &bytes[start..]).map_or(bytes.len(), |k| start + k);
+            }
+            if next_amp < end {
                 let a = self.arena.len();
-                decode_entities(v, &mut self.arena);
+                decode_entities(&text[start..end], &mut self.arena);
                 self.vals
                     .push(Val::Arena(a as u32, self.arena.len() as u32));
             } else {
