@@ -107,6 +107,13 @@ impl JsonObject {
     }
 
     fn key(&mut self, key: &str) {
+        self.open_member();
+        push_json_string(&mut self.buf, key);
+        self.buf.push(':');
+    }
+
+    /// Opens the object if needed and writes the separator before a new member.
+    fn open_member(&mut self) {
         if self.has_member.is_empty() {
             self.buf.push('{');
             self.has_member.push(false);
@@ -117,13 +124,27 @@ impl JsonObject {
             }
             *last = true;
         }
-        push_json_string(&mut self.buf, key);
-        self.buf.push(':');
     }
 
     /// Adds `"key":"value"`.
     pub fn string(&mut self, key: &str, value: &str) {
         self.key(key);
+        push_json_string(&mut self.buf, value);
+    }
+
+    /// Adds `"key":"value"` for a key that needs no escaping (no `"`, backslash or control
+    /// character), such as a format's constant field name: the key is copied without being
+    /// scanned. Debug builds check the promise.
+    pub fn string_plain_key(&mut self, key: &str, value: &str) {
+        debug_assert_eq!(
+            next_escape(key.as_bytes(), 0),
+            key.len(),
+            "{key:?} needs escaping"
+        );
+        self.open_member();
+        self.buf.push('"');
+        self.buf.push_str(key);
+        self.buf.push_str("\":");
         push_json_string(&mut self.buf, value);
     }
 
@@ -254,5 +275,13 @@ mod tests {
         o.clear();
         o.string("a", "1");
         assert_eq!(o.finish(), Some(r#"{"a":"1"}"#));
+        o.clear();
+        o.string_plain_key("request-md5", "\"x\"");
+        o.string("b", "2");
+        o.string_plain_key("c", "");
+        assert_eq!(
+            o.finish(),
+            Some(r#"{"request-md5":"\"x\"","b":"2","c":""}"#)
+        );
     }
 }

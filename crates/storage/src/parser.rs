@@ -206,12 +206,12 @@ impl StorageParser {
                     Some(t) => {
                         r.time(Some(t.time));
                         if !t.is_canonical7() {
-                            extra.string(NAMES[i], v);
+                            extra.string_plain_key(NAMES[i], v);
                         }
                     }
                     None => {
                         issues.push("time_unparsed");
-                        extra.string(NAMES[i], v);
+                        extra.string_plain_key(NAMES[i], v);
                     }
                 },
                 F_OPERATION => {
@@ -226,7 +226,7 @@ impl StorageParser {
                         Some((n, exact)) => {
                             r.http_status(n);
                             if !exact {
-                                extra.string(NAMES[i], v);
+                                extra.string_plain_key(NAMES[i], v);
                             }
                         }
                         None => {
@@ -234,7 +234,7 @@ impl StorageParser {
                             if v != "Unknown" {
                                 issues.push(number_issue(i));
                             }
-                            extra.string(NAMES[i], v);
+                            extra.string_plain_key(NAMES[i], v);
                         }
                     }
                 }
@@ -248,12 +248,12 @@ impl StorageParser {
                                 _ => r.dst_bytes(n),
                             };
                             if !exact {
-                                extra.string(NAMES[i], v);
+                                extra.string_plain_key(NAMES[i], v);
                             }
                         }
                         None => {
                             issues.push(number_issue(i));
-                            extra.string(NAMES[i], v);
+                            extra.string_plain_key(NAMES[i], v);
                         }
                     }
                 }
@@ -266,7 +266,7 @@ impl StorageParser {
                     account.make_ascii_lowercase();
                     r.resource_name(account.as_str());
                     if account != v {
-                        extra.string(NAMES[i], v);
+                        extra.string_plain_key(NAMES[i], v);
                     }
                 }
                 F_SERVICE_TYPE => {
@@ -279,7 +279,7 @@ impl StorageParser {
                     service.push_str("services");
                     r.resource_type(service.as_str());
                     if !exact {
-                        extra.string(NAMES[i], v);
+                        extra.string_plain_key(NAMES[i], v);
                     }
                 }
                 F_URL => {
@@ -299,7 +299,7 @@ impl StorageParser {
                         issues.push(issue);
                     }
                     if !s.exact {
-                        extra.string(NAMES[i], v);
+                        extra.string_plain_key(NAMES[i], v);
                     }
                 }
                 F_USER_AGENT => {
@@ -317,15 +317,15 @@ impl StorageParser {
                         _ => r.app_id(g),
                     };
                     if !same {
-                        extra.string(NAMES[i], v);
+                        extra.string_plain_key(NAMES[i], v);
                     }
                 }
                 F_UPN => {
                     r.user_name(v);
                 }
-                _ if i < NAMES.len() => extra.string(NAMES[i], v),
+                _ if i < NAMES.len() => extra.string_plain_key(NAMES[i], v),
                 // Surplus fields of an unknown version, by 1-based position.
-                _ => extra.string(&format!("field-{}", i + 1), v),
+                _ => extra.string_plain_key(&format!("field-{}", i + 1), v),
             }
         }
         r.outcome(storage_status_outcome(status));
