@@ -20,7 +20,22 @@ pub(crate) fn key_is(key: &str, norm: &str) -> bool {
     match key.len().cmp(&norm.len()) {
         std::cmp::Ordering::Equal => return key.as_bytes().eq_ignore_ascii_case(norm.as_bytes()),
         std::cmp::Ordering::Less => return false,
-        std::cmp::Ordering::Greater => {}
+        std::cmp::Ordering::Greater => {
+            // Two cheap necessary conditions first: claim-type URIs share long prefixes, so
+            // walking them found the difference only after dozens of bytes. A last byte that
+            // is not `_` ends the key without `_`s, and the key holds exactly as many `_`s as
+            // it is longer than `norm`.
+            let (k, n) = (key.as_bytes(), norm.as_bytes());
+            if let (Some(&kl), Some(&nl)) = (k.last(), n.last())
+                && kl != b'_'
+                && kl.to_ascii_lowercase() != nl
+            {
+                return false;
+            }
+            if k.iter().filter(|&&b| b == b'_').count() != k.len() - n.len() {
+                return false;
+            }
+        }
     }
     let mut n = norm.bytes();
     for b in key.bytes() {
@@ -143,6 +158,33 @@ mod tests {
         assert!(!key_is("le_vels", "level"));
         assert!(key_is("_", ""));
         assert!(key_is("", ""));
+        assert!(key_is("LEVEL_", "level"));
+        assert!(!key_is("levelx_", "level"));
+        assert!(!key_is("level_x", "level"));
+    }
+
+    /// `key_is` against its definition (drop `_`, lowercase ASCII, compare) on every key up to
+    /// five bytes over a small alphabet, for several `norm`s.
+    #[test]
+    fn key_matching_agrees_with_its_definition() {
+        let alphabet = ["a", "B", "_", "b", "é"];
+        let norms = ["", "a", "ab", "ba", "abb", "aab"];
+        let mut keys = vec![String::new()];
+        let mut last = keys.clone();
+        for _ in 0..5 {
+            last = last
+                .iter()
+                .flat_map(|k| alphabet.iter().map(move |c| format!("{k}{c}")))
+                .collect();
+            keys.extend(last.iter().cloned());
+        }
+        for k in &keys {
+            let stripped: String = k.chars().filter(|&c| c != '_').collect();
+            for n in norms {
+                let want = stripped.to_ascii_lowercase() == n;
+                assert_eq!(key_is(k, n), want, "{k:?} vs {n:?}");
+            }
+        }
     }
 
     #[test]
