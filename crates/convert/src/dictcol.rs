@@ -135,6 +135,8 @@ impl DictChunk {
             // Up to the end of the open page.
             let end = keys.len().min(row + PAGE_ROWS - self.defs.len());
             if no_nulls {
+                // The entry marked last in this page: a run of one key marks it once.
+                let mut marked = UNSEEN;
                 for &key in &keys.values()[row..end] {
                     let k = usize::try_from(key)
                         .ok()
@@ -146,7 +148,10 @@ impl DictChunk {
                         map[k] = c;
                     }
                     self.idx.push(c);
-                    self.used[c as usize / 64] |= 1 << (c % 64);
+                    if c != marked {
+                        self.used[c as usize / 64] |= 1 << (c % 64);
+                        marked = c;
+                    }
                 }
                 self.defs.resize(self.defs.len() + (end - row), 1);
             } else {
