@@ -1,5 +1,6 @@
 //! Column chunks of the PLAIN `Utf8` columns (`extra`, `url`, `json_path`: dictionary encoding
-//! off), built in buffers that are reused from page to page.
+//! off; the bloom-filter columns whose values hardly repeat, with their filter), built in
+//! buffers that are reused from page to page.
 //!
 //! arrow-rs builds every data page in a fresh buffer that grows by doubling, then compresses
 //! it into another fresh buffer reserved at zstd's bound, larger than the page itself. For a
@@ -21,6 +22,7 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, StringArray};
 use parquet::basic::{Compression, Encoding, PageType, Type as PhysicalType};
+use parquet::bloom_filter::Sbbf;
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
@@ -71,6 +73,10 @@ pub(crate) struct PlainChunk {
     nulls: u64,
     /// Bytes of the finished pages.
     held: usize,
+    /// The chunk's bloom filter and its target false-positive rate, for a column that has one:
+    /// every value is inserted as arrow-rs inserts it (its bytes, hashed by the filter), and
+    /// the filter is folded to the rate when the chunk closes, as arrow-rs folds it.
+    bloom: Option<(Sbbf, f64)>,
 }
 
 struct DataPage {
@@ -101,7 +107,15 @@ impl PlainChunk {
             rows: 0,
             nulls: 0,
             held: 0,
+            bloom: None,
         }
+    }
+
+    /// The same chunk with a bloom filter sized for `ndv` distinct values at false-positive
+    /// rate `fpp` (the column's `BloomFilterProperties`).
+    pub(crate) fn with_bloom(mut self, ndv: u64, fpp: f64) -> Result<Self> {
+        self.bloom = Some((Sbbf::new_with_ndv_fpp(ndv, fpp)?, fpp));
+        Ok(self)
     }
 
     /// Appends the rows of `array`, which must be a `Utf8` array.
@@ -141,6 +155,9 @@ impl PlainChunk {
         let at = (self.page.len(), v.len());
         self.page.extend_from_slice(v);
         self.defs.push(1);
+        if let Some((bloom, _)) = &mut self.bloom {
+            bloom.insert(v);
+        }
         let page = &self.page;
         let get = |(s, n): (usize, usize)| &page[s..s + n];
         if self.min.is_none_or(|m| v < get(m)) {
@@ -229,9 +246,17 @@ impl PlainChunk {
         Ok(())
     }
 
+    /// Whether the chunk fills a bloom filter.
+    pub(crate) fn has_bloom(&self) -> bool {
+        self.bloom.is_some()
+    }
+
     /// Bytes this chunk holds so far (finished pages and the open page).
     pub(crate) fn memory_size(&self) -> usize {
-        self.held + self.page.len() + 4 * self.defs.len()
+        self.held
+            + self.page.len()
+            + 4 * self.defs.len()
+            + self.bloom.as_ref().map_or(0, |(b, _)| 32 * b.num_blocks())
     }
 
     /// Finishes the chunk: its bytes, page by page, and what the row group needs to splice
@@ -304,7 +329,10 @@ impl PlainChunk {
             bytes_written: pieces.len(),
             rows_written: self.rows,
             metadata,
-            bloom_filter: None,
+            bloom_filter: self.bloom.take().map(|(mut b, fpp)| {
+                b.fold_to_target_fpp(fpp);
+                b
+            }),
             column_index: Some(column_index.build()?),
             offset_index: Some(offsets.build()),
         };
@@ -581,6 +609,71 @@ mod tests {
                 "case {seed}: statistics"
             );
         }
+    }
+
+    /// The bloom filter of the first chunk of `file`, as its serialized bytes.
+    fn bloom_bytes(file: &Bytes) -> Option<Vec<u8>> {
+        use parquet::file::properties::ReaderProperties;
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::file::serialized_reader::ReadOptionsBuilder;
+        let props = ReaderProperties::builder()
+            .set_read_bloom_filter(true)
+            .build();
+        let options = ReadOptionsBuilder::new()
+            .with_reader_properties(props)
+            .build();
+        let r = SerializedFileReader::new_with_options(file.clone(), options).expect("reader");
+        let rg = r.get_row_group(0).expect("row group");
+        rg.get_column_bloom_filter(0).map(|b| {
+            let mut out = Vec::new();
+            b.write(&mut out).expect("serialize");
+            out
+        })
+    }
+
+    #[test]
+    fn bloom_filters_are_the_ones_arrow_rs_writes() {
+        // Few and many distinct values (the filter folds down by different amounts), nulls.
+        for (seed, n, rows, max_len, nulls) in [
+            (11u64, 2usize, 5_000usize, 4u64, 10u64),
+            (12, 3, 30_000, 12, 0),
+        ] {
+            let arrays = batches(seed, n, rows, max_len, nulls);
+            let (ndv, fpp) = (100_000, 0.01);
+            let props = || {
+                WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(
+                        parquet::basic::ZstdLevel::try_new(1).expect("level"),
+                    ))
+                    .set_dictionary_enabled(false)
+                    .set_bloom_filter_enabled(true)
+                    .set_bloom_filter_max_ndv(ndv)
+                    .set_bloom_filter_fpp(fpp)
+                    .build()
+            };
+            let schema = schema_of(true);
+            let ours = one_chunk_file(schema.clone(), props(), |descr| {
+                let mut chunk = PlainChunk::new(descr, 1).with_bloom(ndv, fpp)?;
+                for a in &arrays {
+                    chunk.write(a.as_ref())?;
+                }
+                chunk.close()
+            })
+            .expect("ours");
+            let mut w = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props())).expect("w");
+            for a in &arrays {
+                w.write(&RecordBatch::try_new(schema.clone(), vec![a.clone()]).expect("batch"))
+                    .expect("write");
+            }
+            let theirs = Bytes::from(w.into_inner().expect("finish"));
+            let mine = bloom_bytes(&ours).expect("our chunk has a bloom filter");
+            assert_eq!(Some(mine), bloom_bytes(&theirs), "case {seed}");
+            assert_eq!(read_back(&ours), strings(&arrays), "case {seed}: values");
+        }
+        // Without `with_bloom` there is none.
+        let arrays = batches(13, 1, 100, 4, 0);
+        let plain = ours(&arrays, schema_of(true)).expect("plain");
+        assert_eq!(bloom_bytes(&plain), None);
     }
 
     #[test]

@@ -133,6 +133,9 @@ struct ParquetSink {
     max_bytes: usize,
     /// Per leaf column: who encodes its chunks (see [`Lane`]).
     lanes: Vec<Lane>,
+    /// Per leaf column: the NDV and false-positive rate of its bloom filter (used by the
+    /// [`Lane::Bloom`] and [`Lane::PlainBloom`] columns).
+    blooms: Vec<(u64, f64)>,
     /// The Parquet column of every leaf.
     descrs: Vec<ColumnDescPtr>,
     /// The open row group: one writer per leaf column, where each column's data goes (the
@@ -152,6 +155,15 @@ impl ParquetSink {
         // `ArrowWriter` builds the file writer exactly as it would for itself (Parquet schema,
         // the encoded Arrow schema in the footer); we then drive the column writers ourselves.
         let lanes = lanes(&props);
+        let blooms = schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                props
+                    .bloom_filter_properties(&ColumnPath::from(f.name().as_str()))
+                    .map_or((0, 1.0), |b| (b.ndv(), b.fpp()))
+            })
+            .collect();
         let (file, factory) =
             ArrowWriter::try_new(out, schema(), Some(props))?.into_serialized_writer()?;
         let descrs = (0..file.schema_descr().num_columns())
@@ -162,6 +174,7 @@ impl ParquetSink {
             factory,
             schema: schema(),
             lanes,
+            blooms,
             descrs,
             max_rows,
             max_bytes: max_bytes.max(1),
@@ -186,6 +199,17 @@ impl ParquetSink {
                         (Some(Lane::Plain(level)), Some(d)) => {
                             Slot::Plain(Box::new(PlainChunk::new(d.clone(), *level)))
                         }
+                        (Some(Lane::Bloom(level)), Some(_)) => {
+                            let (ndv, fpp) = self.blooms[i];
+                            Slot::UndecidedBloom(*level, ndv, fpp)
+                        }
+                        (Some(Lane::PlainBloom(level)), Some(d)) => {
+                            let (ndv, fpp) = self.blooms[i];
+                            match PlainChunk::new(d.clone(), *level).with_bloom(ndv, fpp) {
+                                Ok(p) => Slot::Plain(Box::new(p)),
+                                Err(_) => Slot::Arrow,
+                            }
+                        }
                         _ => Slot::Arrow,
                     })
                     .collect();
@@ -203,10 +227,14 @@ impl ParquetSink {
             let in_dicts: usize = dicts.iter().map(Slot::memory_size).sum();
             // A dictionary past arrow-rs's fallback size ends the row group (see `dictcol.rs`).
             let full = dicts.iter().any(Slot::dictionary_full);
+            // An idle arrow-rs writer beside a `PlainChunk` with a bloom filter still holds a
+            // filter of its own: the chunk counts the one that is filled.
             let bytes = in_dicts
                 + writers
                     .iter()
-                    .map(ArrowColumnWriter::memory_size)
+                    .zip(dicts.iter())
+                    .filter(|(_, d)| !matches!(d, Slot::Plain(p) if p.has_bloom()))
+                    .map(|(w, _)| w.memory_size())
                     .sum::<usize>();
             self.buffered = in_dicts
                 + writers
@@ -235,7 +263,9 @@ impl ParquetSink {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
                 Slot::Dict(d) => d.close().map(|(b, c)| Chunk::Ours((b.into(), c))),
                 Slot::Plain(p) => p.close().map(Chunk::Ours),
-                Slot::Arrow | Slot::Undecided(_) => w.close().map(Chunk::Arrow),
+                Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => {
+                    w.close().map(Chunk::Arrow)
+                }
             })
             .collect::<PqResult<_>>()?;
         let mut rg = self.file.next_row_group()?;
@@ -288,6 +318,13 @@ enum Lane {
     Runs(i32),
     /// A [`PlainChunk`]: a `Utf8` column without dictionary encoding.
     Plain(i32),
+    /// A `Utf8` column with a bloom filter and dictionary encoding on: a row group whose first
+    /// batch is [`high_cardinality`] gets a [`PlainChunk`] with the filter, any other is
+    /// arrow-rs's (so its dictionary, and no filter when the chunk stays dictionary-encoded).
+    Bloom(i32),
+    /// A `Utf8` column with a bloom filter and dictionary encoding off: a [`PlainChunk`]
+    /// with the filter.
+    PlainBloom(i32),
 }
 
 /// Where a leaf column's data goes in the open row group.
@@ -297,6 +334,9 @@ enum Slot {
     Plain(Box<PlainChunk>),
     /// A [`Lane::Runs`] column before its first batch.
     Undecided(i32),
+    /// A [`Lane::Bloom`] column before its first batch: level, and the filter's NDV and
+    /// false-positive rate.
+    UndecidedBloom(i32, u64, f64),
 }
 
 impl Slot {
@@ -305,7 +345,7 @@ impl Slot {
         match self {
             Slot::Dict(d) => d.memory_size(),
             Slot::Plain(p) => p.memory_size(),
-            Slot::Arrow | Slot::Undecided(_) => 0,
+            Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => 0,
         }
     }
 
@@ -321,9 +361,9 @@ const RUNS: [&str; 1] = ["extra"];
 /// Who encodes each leaf column. [`DictChunk`] takes the `Dictionary(Int32, Utf8)` fields of
 /// the unified schema whose chunks arrow-rs would dictionary-encode, and the [`RUNS`] columns
 /// while they repeat; [`PlainChunk`] takes the other `Utf8` columns without dictionary
-/// encoding. Both only for a column with page statistics, no bloom filter and zstd
-/// compression; everything else (Snappy output, a column with a bloom filter) stays with
-/// arrow-rs.
+/// encoding, and a `Utf8` column with a bloom filter in a row group where it hardly repeats
+/// ([`Lane::Bloom`], [`Lane::PlainBloom`]). All only for a column with page statistics and zstd
+/// compression; everything else (Snappy output, the other types) stays with arrow-rs.
 fn lanes(props: &WriterProperties) -> Vec<Lane> {
     schema()
         .fields()
@@ -334,9 +374,18 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
                 if **k == arrow_schema::DataType::Int32 && **v == arrow_schema::DataType::Utf8);
             let utf8 = *f.data_type() == arrow_schema::DataType::Utf8;
             let runs = RUNS.contains(&f.name().as_str()) && utf8;
-            let plain_rules = props.statistics_enabled(&path) == EnabledStatistics::Page
-                && props.bloom_filter_properties(&path).is_none();
+            let page_stats = props.statistics_enabled(&path) == EnabledStatistics::Page;
+            let bloom = props.bloom_filter_properties(&path).is_some();
+            let plain_rules = page_stats && !bloom;
             match props.compression(&path) {
+                PqCompression::ZSTD(level) if page_stats && bloom && utf8 => {
+                    let level = level.compression_level();
+                    if props.dictionary_enabled(&path) {
+                        Lane::Bloom(level)
+                    } else {
+                        Lane::PlainBloom(level)
+                    }
+                }
                 PqCompression::ZSTD(level) if plain_rules => {
                     let level = level.compression_level();
                     if dict_utf8 && props.dictionary_enabled(&path) {
@@ -353,6 +402,28 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
             }
         })
         .collect()
+}
+
+/// True when at least a quarter of the non-null values of `array` (a `Utf8` array) are
+/// distinct: arrow-rs would soon fill a column's dictionary with them and fall back to PLAIN
+/// for the rest of the chunk, having interned the values and inserted every later one into the
+/// bloom filter anyway. An array without values is not.
+fn high_cardinality(array: &dyn arrow_array::Array) -> bool {
+    let Some(strings) = array.as_string_opt::<i32>() else {
+        return false;
+    };
+    let values = strings.len() - strings.null_count();
+    if values == 0 {
+        return false;
+    }
+    let enough = values.div_ceil(4);
+    let mut seen = std::collections::HashSet::with_capacity(enough.min(1 << 16));
+    for v in strings.iter().flatten() {
+        if seen.insert(v) && seen.len() >= enough {
+            return true;
+        }
+    }
+    false
 }
 
 /// Feeds one batch to the column writers, one column per rayon task.
@@ -380,10 +451,19 @@ fn encode(
                         Slot::Plain(Box::new(PlainChunk::new(descr.clone(), level)))
                     };
                 }
+                if let Slot::UndecidedBloom(level, ndv, fpp) = *d {
+                    *d = if high_cardinality(c.as_ref()) {
+                        Slot::Plain(Box::new(
+                            PlainChunk::new(descr.clone(), level).with_bloom(ndv, fpp)?,
+                        ))
+                    } else {
+                        Slot::Arrow
+                    };
+                }
                 match d {
                     Slot::Dict(d) => return d.write(c.as_ref()),
                     Slot::Plain(p) => return p.write(c.as_ref()),
-                    Slot::Arrow | Slot::Undecided(_) => {}
+                    Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => {}
                 }
                 for leaf in compute_leaves(f, c)? {
                     w.write(&leaf)?;
@@ -1141,7 +1221,12 @@ mod tests {
             assert_eq!(matches!(ours[col::operation], Lane::Dict(1)), zstd);
             assert_eq!(matches!(ours[col::extra], Lane::Runs(1)), zstd);
             assert_eq!(matches!(ours[col::url], Lane::Plain(1)), zstd);
-            assert_eq!(ours[col::src_ip], Lane::Arrow);
+            assert_eq!(matches!(ours[col::src_ip], Lane::Bloom(1)), zstd);
+            assert_eq!(
+                matches!(ours[col::correlation_id], Lane::PlainBloom(1)),
+                zstd
+            );
+            assert_eq!(ours[col::src_port], Lane::Arrow);
             let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
             for batch in &batches {
                 w.write(batch, "a.log").expect("write");
@@ -1186,6 +1271,76 @@ mod tests {
             }
         }
         w.finish(dir).expect("finish");
+    }
+
+    #[test]
+    fn bloom_columns_are_plain_with_their_filter_only_when_they_hardly_repeat() {
+        // Three row groups of `src_ip`: distinct on every row, eight values, distinct again;
+        // `correlation_id` distinct throughout (dictionary off).
+        let ip = |i: u64| match i {
+            25_000..50_000 => format!("192.0.2.{}", i % 8),
+            _ => format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
+        };
+        let mut b = BatchBuilder::new(usize::MAX);
+        for i in 0..60_000u64 {
+            let (ip, id) = (ip(i), format!("req-{i:08}"));
+            let mut r = b.row();
+            r.log_family("storage_analytics")
+                .src_ip((i % 11 != 0).then_some(ip.as_str()))
+                .correlation_id(Some(id.as_str()))
+                .provenance("a.log", &row_at(i));
+        }
+        let batches = b.take_batches().expect("batches");
+        let mut got = Vec::new();
+        for compression in [Compression::Zstd(1), Compression::Snappy] {
+            let tmp = tempfile::tempdir().expect("tmp");
+            let opts = one_file_of_25k_row_groups(tmp.path(), compression);
+            write_in_slices(tmp.path(), &opts, &batches);
+            got.push([col::src_ip, col::correlation_id].map(|c| string_column(tmp.path(), c)));
+            if compression != Compression::Zstd(1) {
+                continue;
+            }
+            let file = File::open(&parquet_files(tmp.path())[0]).expect("open");
+            let props = parquet::file::properties::ReaderProperties::builder()
+                .set_read_bloom_filter(true)
+                .build();
+            let options = parquet::file::serialized_reader::ReadOptionsBuilder::new()
+                .with_reader_properties(props)
+                .build();
+            let r = parquet::file::serialized_reader::SerializedFileReader::new_with_options(
+                file, options,
+            )
+            .expect("reader");
+            use parquet::file::reader::FileReader;
+            assert_eq!(r.num_row_groups(), 3);
+            for (g, dictionary) in [(0usize, false), (1, true), (2, false)] {
+                let rg = r.get_row_group(g).expect("row group");
+                let chunk = rg.metadata().column(col::src_ip);
+                assert_eq!(chunk.dictionary_page_offset().is_some(), dictionary, "{g}");
+                let bloom = rg.get_column_bloom_filter(col::src_ip);
+                assert_eq!(bloom.is_none(), dictionary, "row group {g}: filter");
+                if let Some(bloom) = bloom {
+                    let rows = (g as u64 * 25_000)..(g as u64 * 25_000 + 25_000).min(60_000);
+                    for i in rows.clone().filter(|i| i % 11 != 0) {
+                        assert!(bloom.check(ip(i).as_bytes()), "row {i} in row group {g}");
+                    }
+                    let absent =
+                        (0..50).filter(|k| bloom.check(format!("198.51.100.{k}").as_bytes()));
+                    assert!(
+                        absent.count() < 10,
+                        "row group {g}: a filter that says yes to all"
+                    );
+                }
+                let ids = rg.metadata().column(col::correlation_id);
+                assert_eq!(ids.dictionary_page_offset(), None);
+                let ids = rg
+                    .get_column_bloom_filter(col::correlation_id)
+                    .expect("id filter");
+                assert!(ids.check(format!("req-{:08}", g * 25_000).as_bytes()));
+            }
+        }
+        assert_eq!(got[0], got[1]);
+        assert_eq!(got[0][0].len(), 60_000);
     }
 
     #[test]
