@@ -42,8 +42,9 @@ pub const DEFAULT_ZSTD_LEVEL: i32 = 1;
 /// `source_offset` is unique within a file by construction; with a dictionary, arrow-rs filled
 /// one of 1 MiB per row group before falling back (NSG: −0.8 % instructions, −1.6 % bytes
 /// without it; storage −0.8 % bytes). The request and record ids are nearly unique too (storage:
-/// one per line; docs/decisions.md has the measurements).
-const NO_DICTIONARY: [&str; 8] = [
+/// one per line), and byte counts and `item_index` came out smaller PLAIN in every family
+/// (docs/decisions.md has the measurements).
+const NO_DICTIONARY: [&str; 11] = [
     "extra",
     "raw",
     "json_path",
@@ -52,6 +53,9 @@ const NO_DICTIONARY: [&str; 8] = [
     "correlation_id",
     "client_request_id",
     "record_uid",
+    "src_bytes",
+    "dst_bytes",
+    "item_index",
 ];
 /// Point-lookup columns that get bloom filters (§6.5).
 const BLOOM: [&str; 6] = [
