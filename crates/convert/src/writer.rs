@@ -1277,6 +1277,26 @@ mod tests {
         w.finish(dir).expect("finish");
     }
 
+    /// Writes `batches` with zstd (azlog's own encoders) and with Snappy (arrow-rs's) into
+    /// 25,000-row row groups, lets `check` look at each output, and returns the text columns
+    /// `cols` read back from each: zstd's first.
+    fn text_columns_both_ways<const N: usize>(
+        batches: &[RecordBatch],
+        cols: [usize; N],
+        mut check: impl FnMut(&Path, Compression),
+    ) -> Vec<[Vec<Option<String>>; N]> {
+        [Compression::Zstd(1), Compression::Snappy]
+            .into_iter()
+            .map(|compression| {
+                let tmp = tempfile::tempdir().expect("tmp");
+                let opts = one_file_of_25k_row_groups(tmp.path(), compression);
+                write_in_slices(tmp.path(), &opts, batches);
+                check(tmp.path(), compression);
+                cols.map(|c| string_column(tmp.path(), c))
+            })
+            .collect()
+    }
+
     #[test]
     fn bloom_columns_are_plain_with_their_filter_only_when_they_hardly_repeat() {
         // Three row groups of `src_ip`: distinct on every row, eight values, distinct again;
@@ -1295,16 +1315,12 @@ mod tests {
                 .provenance("a.log", &row_at(i));
         }
         let batches = b.take_batches().expect("batches");
-        let mut got = Vec::new();
-        for compression in [Compression::Zstd(1), Compression::Snappy] {
-            let tmp = tempfile::tempdir().expect("tmp");
-            let opts = one_file_of_25k_row_groups(tmp.path(), compression);
-            write_in_slices(tmp.path(), &opts, &batches);
-            got.push([col::src_ip, col::correlation_id].map(|c| string_column(tmp.path(), c)));
+        let cols = [col::src_ip, col::correlation_id];
+        let got = text_columns_both_ways(&batches, cols, |dir, compression| {
             if compression != Compression::Zstd(1) {
-                continue;
+                return;
             }
-            let file = File::open(&parquet_files(tmp.path())[0]).expect("open");
+            let file = File::open(&parquet_files(dir)[0]).expect("open");
             let props = parquet::file::properties::ReaderProperties::builder()
                 .set_read_bloom_filter(true)
                 .build();
@@ -1342,7 +1358,7 @@ mod tests {
                     .expect("id filter");
                 assert!(ids.check(format!("req-{:08}", g * 25_000).as_bytes()));
             }
-        }
+        });
         assert_eq!(got[0], got[1]);
         assert_eq!(got[0][0].len(), 60_000);
     }
@@ -1365,13 +1381,8 @@ mod tests {
                 .provenance("a.log", &row_at(i));
         }
         let batches = b.take_batches().expect("batches");
-        let mut got = Vec::new();
-        for compression in [Compression::Zstd(1), Compression::Snappy] {
-            let tmp = tempfile::tempdir().expect("tmp");
-            let opts = one_file_of_25k_row_groups(tmp.path(), compression);
-            write_in_slices(tmp.path(), &opts, &batches);
-            got.push([col::extra, col::url].map(|c| string_column(tmp.path(), c)));
-            let md = first_metadata(tmp.path());
+        let got = text_columns_both_ways(&batches, [col::extra, col::url], |dir, _| {
+            let md = first_metadata(dir);
             assert_eq!(md.num_row_groups(), 3);
             for rg in md.row_groups() {
                 let chunk = rg.column(col::extra);
@@ -1386,7 +1397,7 @@ mod tests {
                 assert!(st.min_opt() <= st.max_opt() && st.min_opt().is_some());
                 assert!(st.null_count_opt().is_some_and(|n| n > 0));
             }
-        }
+        });
         assert_eq!(got[0], got[1]);
         assert_eq!(got[0][0].len(), 60_000);
         assert_eq!(
