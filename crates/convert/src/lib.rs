@@ -10,6 +10,7 @@
 //! The engine knows nothing of the command line; [`Summary`] is what a front end reports.
 #![deny(missing_docs)]
 
+mod bloom;
 mod detect;
 mod dictcol;
 mod discover;

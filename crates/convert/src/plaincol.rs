@@ -22,7 +22,6 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, StringArray};
 use parquet::basic::{Compression, Encoding, PageType, Type as PhysicalType};
-use parquet::bloom_filter::Sbbf;
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
@@ -35,6 +34,7 @@ use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
+use crate::bloom::BatchBloom;
 use crate::dictcol::{PAGE_ROWS, compress_zstd_into, rle_hybrid};
 
 /// A page ends once its values reach this many bytes: arrow-rs's default
@@ -73,10 +73,10 @@ pub(crate) struct PlainChunk {
     nulls: u64,
     /// Bytes of the finished pages.
     held: usize,
-    /// The chunk's bloom filter and its target false-positive rate, for a column that has one:
-    /// every value is inserted as arrow-rs inserts it (its bytes, hashed by the filter), and
-    /// the filter is folded to the rate when the chunk closes, as arrow-rs folds it.
-    bloom: Option<(Sbbf, f64)>,
+    /// The chunk's bloom filter, for a column that has one: every value is inserted as arrow-rs
+    /// inserts it (its bytes, hashed as the filter hashes them), a batch at a time, and the
+    /// filter is folded to its false-positive rate when the chunk closes, as arrow-rs folds it.
+    bloom: Option<BatchBloom>,
 }
 
 struct DataPage {
@@ -114,7 +114,7 @@ impl PlainChunk {
     /// The same chunk with a bloom filter sized for `ndv` distinct values at false-positive
     /// rate `fpp` (the column's `BloomFilterProperties`).
     pub(crate) fn with_bloom(mut self, ndv: u64, fpp: f64) -> Result<Self> {
-        self.bloom = Some((Sbbf::new_with_ndv_fpp(ndv, fpp)?, fpp));
+        self.bloom = Some(BatchBloom::new(ndv, fpp)?);
         Ok(self)
     }
 
@@ -146,6 +146,9 @@ impl PlainChunk {
                 self.flush_page()?;
             }
         }
+        if let Some(bloom) = &mut self.bloom {
+            bloom.flush();
+        }
         Ok(())
     }
 
@@ -155,8 +158,8 @@ impl PlainChunk {
         let at = (self.page.len(), v.len());
         self.page.extend_from_slice(v);
         self.defs.push(1);
-        if let Some((bloom, _)) = &mut self.bloom {
-            bloom.insert(v);
+        if let Some(bloom) = &mut self.bloom {
+            bloom.push(v);
         }
         let page = &self.page;
         let get = |(s, n): (usize, usize)| &page[s..s + n];
@@ -256,7 +259,7 @@ impl PlainChunk {
         self.held
             + self.page.len()
             + 4 * self.defs.len()
-            + self.bloom.as_ref().map_or(0, |(b, _)| 32 * b.num_blocks())
+            + self.bloom.as_ref().map_or(0, BatchBloom::memory_size)
     }
 
     /// Finishes the chunk: its bytes, page by page, and what the row group needs to splice
@@ -329,10 +332,7 @@ impl PlainChunk {
             bytes_written: pieces.len(),
             rows_written: self.rows,
             metadata,
-            bloom_filter: self.bloom.take().map(|(mut b, fpp)| {
-                b.fold_to_target_fpp(fpp);
-                b
-            }),
+            bloom_filter: self.bloom.take().map(BatchBloom::finish),
             column_index: Some(column_index.build()?),
             offset_index: Some(offsets.build()),
         };
