@@ -21,6 +21,7 @@ mod plaincol;
 mod source;
 #[cfg(test)]
 mod testutil;
+mod writeback;
 mod writer;
 
 pub use detect::{Detected, Family, detect, path_date, path_hour, sniff_storage};

@@ -28,6 +28,7 @@ use crate::detect::{path_date, path_hour};
 use crate::dictcol::DictChunk;
 use crate::options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
 use crate::plaincol::PlainChunk;
+use crate::writeback::Writeback;
 
 /// The default zstd level: 1, not the 3 that schema.md §6 started from.
 ///
@@ -537,6 +538,14 @@ impl Sink {
         }
     }
 
+    /// Bytes handed to the file so far (some may still sit in its `BufWriter`).
+    fn written(&self) -> u64 {
+        match self {
+            Sink::Parquet(w) => w.file.bytes_written() as u64,
+            Sink::Arrow(w) => w.get_ref().get_ref().metadata().map_or(0, |m| m.len()),
+        }
+    }
+
     /// Bytes written plus bytes buffered for the open row group.
     fn size(&self) -> usize {
         match self {
@@ -584,6 +593,8 @@ struct OpenFile {
     tmp: PathBuf,
     dir: PathBuf,
     writer: Sink,
+    /// Gets its finished bytes to disk while the conversion goes on.
+    writeback: Writeback,
     /// When it was last written to (the dataset's write count then).
     last_write: u64,
     rows: u64,
@@ -706,6 +717,7 @@ impl DatasetWriter {
         f.writer
             .write(batch)
             .map_err(|e| io_err(&f.tmp, "writing", e))?;
+        f.writeback.written(f.writer.written());
         self.writes += 1;
         f.last_write = self.writes;
         f.rows += batch.num_rows() as u64;
@@ -718,6 +730,7 @@ impl DatasetWriter {
             f.writer
                 .flush_row_group()
                 .map_err(|e| io_err(&f.tmp, "writing", e))?;
+            f.writeback.written(f.writer.written());
             self.closed.push((key, f));
         }
         self.keep_within_budget()
@@ -799,6 +812,7 @@ impl DatasetWriter {
             self.temp_seq
         ));
         let file = File::create(&tmp).map_err(|e| io_err(&tmp, "creating", e))?;
+        let writeback = Writeback::new(&file);
         // Small: a file stays open (with its buffer) until its segment ends, and a segment of
         // small blobs can touch a hundred partitions; column chunks are written in pieces far
         // bigger than this, which a `BufWriter` passes straight through.
@@ -841,6 +855,7 @@ impl DatasetWriter {
             tmp,
             dir,
             writer,
+            writeback,
             last_write: 0,
             rows: 0,
             sources: BTreeSet::new(),
@@ -884,9 +899,11 @@ impl DatasetWriter {
             );
             let name = format!("part-{:05}-{:03}-{digest}.{ext}", self.segment, f.roll);
             let dest = f.dir.join(&name);
+            let writeback = f.writeback;
             let result = f
                 .writer
                 .close()
+                .and_then(|()| writeback.finish().map_err(|e| e.to_string()))
                 .map_err(|e| io_err(&f.tmp, "finishing", e))
                 .and_then(|_| {
                     std::fs::rename(&f.tmp, &dest).map_err(|e| io_err(&dest, "renaming into", e))
