@@ -117,3 +117,21 @@ fn a_truncated_blob_in_pieces_rejects_only_its_tail() {
         dataset_rows(&tmp.path().join("whole"))
     );
 }
+
+/// `threads = 1` means one worker to the end: the last row groups are closed (their columns
+/// encoded in parallel) on the conversion's own pool, not on rayon's global one, which would
+/// start a thread per core. Building the global pool fails once anything has started it.
+#[test]
+fn a_conversion_never_starts_rayons_global_pool() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let input = crate::util::root().join("testdata/sample-dump");
+    let (rows, _, _) = run(&input, out.path(), 8 << 20, 1);
+    assert!(rows > 0);
+    assert!(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build_global()
+            .is_ok(),
+        "the conversion started rayon's global pool"
+    );
+}

@@ -848,8 +848,11 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
             rejects,
             ..
         } = out;
-        let (outputs, per_source) = main.finish(&opts.out)?;
-        let (reject_outputs, reject_per_source) = rejects_w.finish(&opts.out)?;
+        // On the conversion's pool: closing the last row groups encodes their columns in
+        // parallel, and that must not start rayon's global pool (one thread per core,
+        // whatever `--threads` says).
+        let (outputs, per_source) = pool.install(|| main.finish(&opts.out))?;
+        let (reject_outputs, reject_per_source) = pool.install(|| rejects_w.finish(&opts.out))?;
         for r in &mut reports {
             // Archive members report under the archive: collect the outputs of every unit.
             for (src, outs) in per_source.iter().chain(reject_per_source.iter()) {
