@@ -502,6 +502,13 @@ pub(crate) fn rle_hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
     while i < values.len() {
         let v = values[i];
         let mut j = i + 1;
+        // Eight at a time while they all match (a page of a column without nulls is one
+        // run of definition levels), then one by one.
+        while let Some(next) = values.get(j..j + 8)
+            && next == [v; 8]
+        {
+            j += 8;
+        }
         while j < values.len() && values[j] == v {
             j += 1;
         }
@@ -534,24 +541,40 @@ fn rle_run(v: u32, n: usize, width: u8, out: &mut Vec<u8>) {
 }
 
 /// Bit-packs `values` (padded to a multiple of 8) in runs of at most 63 groups.
+///
+/// Eight values of `width` bits fill exactly `width` bytes: up to 16 bits a group is gathered
+/// in one `u128` and written at once (a byte at a time, this was 3.6 % of an NSG conversion's
+/// samples, with its RLE scan).
 fn bit_pack(values: &[u32], width: u8, out: &mut Vec<u8>) {
+    let w = u32::from(width);
     // (An empty slice writes nothing: a run of zero groups would be legal but odd.)
     for run in values.chunks(63 * 8) {
         let groups = run.len().div_ceil(8);
         varint(((groups as u64) << 1) | 1, out);
-        let mut acc = 0u64;
-        let mut bits = 0u32;
-        for k in 0..groups * 8 {
-            let v = run.get(k).copied().unwrap_or(0);
-            acc |= u64::from(v) << bits;
-            bits += u32::from(width);
-            while bits >= 8 {
-                out.push(acc as u8);
-                acc >>= 8;
-                bits -= 8;
+        out.reserve(groups * usize::from(width));
+        for group in run.chunks(8) {
+            if w <= 16 {
+                let mut acc = 0u128;
+                for (k, &v) in group.iter().enumerate() {
+                    acc |= u128::from(v) << (k as u32 * w);
+                }
+                out.extend_from_slice(&acc.to_le_bytes()[..usize::from(width)]);
+            } else {
+                let mut acc = 0u64;
+                let mut bits = 0u32;
+                for k in 0..8 {
+                    let v = group.get(k).copied().unwrap_or(0);
+                    acc |= u64::from(v) << bits;
+                    bits += w;
+                    while bits >= 8 {
+                        out.push(acc as u8);
+                        acc >>= 8;
+                        bits -= 8;
+                    }
+                }
+                debug_assert_eq!(bits, 0, "8 values of any width fill whole bytes");
             }
         }
-        debug_assert_eq!(bits, 0, "8 values of any width fill whole bytes");
     }
 }
 
@@ -863,7 +886,7 @@ mod tests {
             out
         }
         let mut r = Rng(77);
-        for width in [0u8, 1, 3, 8, 9, 17] {
+        for width in [0u8, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32] {
             for len in [0usize, 1, 7, 8, 9, 63, 500, 504, 505, 3000] {
                 let max = if width == 0 { 1 } else { 1u64 << width };
                 let mut values = Vec::with_capacity(len);
