@@ -78,15 +78,19 @@ pub struct StrCol(StringBuilder);
 ///
 /// Most dictionary columns repeat the previous row's value (`log_family`, `source_file`, the
 /// resource columns of one account...), so the key of the last value is kept: a repeat costs
-/// one comparison instead of a hash and a probe. The dictionary itself is still the arrow
-/// builder's (values in order of first appearance), and the keys are the ones it would have
-/// given, so the finished array is the same.
+/// one comparison instead of a hash and a probe, and the keys of a run of one value are
+/// appended together when the run ends (a flow record's ~16 repeated columns on each of its
+/// tuples were 7 % of an NSG conversion's samples one key at a time). The dictionary itself is
+/// still the arrow builder's (values in order of first appearance), and the keys are the ones
+/// it would have given, so the finished array is the same.
 pub struct DictCol {
     /// Deduplicates values; its own keys are ignored (it only sees values missing the cache).
     dict: StringDictionaryBuilder<Int32Type>,
     keys: Int32Builder,
     last: String,
     last_key: Option<i32>,
+    /// Rows of `last_key` not yet in `keys`: the run being counted.
+    run: usize,
 }
 /// `Binary`.
 pub struct BinCol(BinaryBuilder);
@@ -226,32 +230,34 @@ impl ColumnKind for DictCol {
             keys: Int32Builder::with_capacity(rows),
             last: String::new(),
             last_key: None,
+            run: 0,
         }
     }
     #[inline]
     fn append(&mut self, v: &str) {
-        let key = match self.last_key {
-            Some(k) if self.last == v => k,
-            _ => self.miss(v),
-        };
-        self.keys.append_value(key);
+        if self.last_key.is_some() && self.last == v {
+            self.run += 1;
+        } else {
+            self.miss(v);
+        }
     }
     #[inline]
     fn append_repeat(&mut self, v: &str) {
-        match self.last_key {
-            Some(k) => {
-                debug_assert_eq!(self.last, v, "append_repeat of a new value");
-                self.keys.append_value(k);
-            }
-            None => self.append(v),
+        if self.last_key.is_some() {
+            debug_assert_eq!(self.last, v, "append_repeat of a new value");
+            self.run += 1;
+        } else {
+            self.append(v)
         }
     }
     #[inline]
     fn append_null(&mut self) {
+        self.end_run();
         self.keys.append_null()
     }
     #[inline]
     fn append_nulls(&mut self, n: usize) {
+        self.end_run();
         self.keys.append_nulls(n)
     }
     fn append_default(&mut self) {
@@ -261,18 +267,16 @@ impl ColumnKind for DictCol {
         if n == 0 {
             return;
         }
-        // The key `append("")` would give each time (the cache makes repeats hit it).
-        let key = match self.last_key {
-            Some(k) if self.last.is_empty() => k,
-            _ => self.miss(""),
-        };
-        self.keys.append_value_n(key, n);
+        // What `append("")` would do each time (the cache makes repeats hit it).
+        self.append("");
+        self.run += n - 1;
     }
     #[inline]
     fn len(&self) -> usize {
-        ArrayBuilder::len(&self.keys)
+        ArrayBuilder::len(&self.keys) + self.run
     }
     fn finish(&mut self) -> ArrayRef {
+        self.end_run();
         let values = self.dict.finish().values().clone();
         self.last_key = None;
         let keys = self.keys.finish();
@@ -285,7 +289,9 @@ impl ColumnKind for DictCol {
 }
 
 impl DictCol {
-    fn miss(&mut self, v: &str) -> i32 {
+    /// Appends `v`, which is not the last value: ends the run and starts one of its key.
+    fn miss(&mut self, v: &str) {
+        self.end_run();
         // `append` fails only when the Int32 key space is exhausted, as the arrow builder's
         // `append_value` would (it panics then too).
         let key = match self.dict.append(v) {
@@ -295,7 +301,18 @@ impl DictCol {
         self.last.clear();
         self.last.push_str(v);
         self.last_key = Some(key);
-        key
+        self.run = 1;
+    }
+
+    /// Appends the keys of the run being counted.
+    #[inline]
+    fn end_run(&mut self) {
+        if self.run > 0 {
+            if let Some(k) = self.last_key {
+                self.keys.append_value_n(k, self.run);
+            }
+            self.run = 0;
+        }
     }
 }
 
