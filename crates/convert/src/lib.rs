@@ -15,6 +15,7 @@ mod detect;
 mod dictcol;
 mod discover;
 mod engine;
+mod intcol;
 mod manifest;
 mod options;
 mod plaincol;

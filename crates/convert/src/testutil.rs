@@ -1,4 +1,4 @@
-//! Helpers shared by the unit tests of the column encoders ([`crate::dictcol`],
+//! Helpers shared by the unit tests of the column encoders ([`crate::dictcol`], [`crate::intcol`],
 //! [`crate::plaincol`]).
 
 use arrow_array::ArrayRef;

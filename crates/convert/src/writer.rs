@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::ConvertError;
 use crate::detect::{path_date, path_hour};
 use crate::dictcol::DictChunk;
+use crate::intcol::IntChunk;
 use crate::options::{Compression, ConvertOptions, OutputFormat, PartitionMode};
 use crate::plaincol::PlainChunk;
 use crate::writeback::Writeback;
@@ -122,7 +123,8 @@ pub struct OutputFile {
 /// writers, same row-group cuts, chunks appended in column order), but the columns of every
 /// batch are encoded, and the column chunks of every row group closed, on the rayon threads of
 /// the caller's pool. The `Dictionary(Int32, Utf8)` columns are encoded by [`DictChunk`]
-/// from the Arrow dictionary instead (`dictcol.rs` says why and what differs). Each column
+/// from the Arrow dictionary instead (`dictcol.rs` says why and what differs), and the
+/// other text and the integer columns by [`PlainChunk`] and [`IntChunk`]. Each column
 /// chunk's bytes depend only on its own values, so the file is the same whatever the thread
 /// count.
 ///
@@ -209,6 +211,9 @@ impl ParquetSink {
                                 let (ndv, fpp) = self.blooms[i];
                                 Slot::UndecidedBloom(*level, ndv, fpp)
                             }
+                            (Some(Lane::Int(level, limit)), Some(d)) => {
+                                Slot::Int(Box::new(IntChunk::new(d.clone(), *level, *limit)?))
+                            }
                             (Some(Lane::PlainBloom(level)), Some(d)) => {
                                 let (ndv, fpp) = self.blooms[i];
                                 let chunk = PlainChunk::new(d.clone(), *level);
@@ -268,6 +273,7 @@ impl ParquetSink {
                 // The arrow-rs writer of a dictionary-encoded column saw no data: dropped.
                 Slot::Dict(d) => d.close().map(|(b, c)| Chunk::Ours((b.into(), c))),
                 Slot::Plain(p) => p.close().map(Chunk::Ours),
+                Slot::Int(c) => c.close().map(|(b, c)| Chunk::Ours((b.into(), c))),
                 Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => {
                     w.close().map(Chunk::Arrow)
                 }
@@ -330,6 +336,9 @@ enum Lane {
     /// A `Utf8` column with a bloom filter and dictionary encoding off: a [`PlainChunk`]
     /// with the filter.
     PlainBloom(i32),
+    /// An integer or timestamp column: an [`IntChunk`] at this level, with a dictionary of
+    /// up to this many bytes (0: dictionary encoding off).
+    Int(i32, usize),
 }
 
 /// Where a leaf column's data goes in the open row group.
@@ -337,6 +346,7 @@ enum Slot {
     Arrow,
     Dict(Box<DictChunk>),
     Plain(Box<PlainChunk>),
+    Int(Box<IntChunk>),
     /// A [`Lane::Runs`] column before its first batch.
     Undecided(i32),
     /// A [`Lane::Bloom`] column before its first batch: level, and the filter's NDV and
@@ -350,6 +360,7 @@ impl Slot {
         match self {
             Slot::Dict(d) => d.memory_size(),
             Slot::Plain(p) => p.memory_size(),
+            Slot::Int(c) => c.memory_size(),
             Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => 0,
         }
     }
@@ -367,8 +378,9 @@ const RUNS: [&str; 1] = ["extra"];
 /// the unified schema whose chunks arrow-rs would dictionary-encode, and the [`RUNS`] columns
 /// while they repeat; [`PlainChunk`] takes the other `Utf8` columns without dictionary
 /// encoding, and a `Utf8` column with a bloom filter in a row group where it hardly repeats
-/// ([`Lane::Bloom`], [`Lane::PlainBloom`]). All only for a column with page statistics and zstd
-/// compression; everything else (Snappy output, the other types) stays with arrow-rs.
+/// ([`Lane::Bloom`], [`Lane::PlainBloom`]); [`IntChunk`] takes the integer and timestamp
+/// columns. All only for a column with page statistics and zstd compression; everything else
+/// (Snappy output, the list and binary columns) stays with arrow-rs.
 fn lanes(props: &WriterProperties) -> Vec<Lane> {
     schema()
         .fields()
@@ -379,6 +391,13 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
                 if **k == arrow_schema::DataType::Int32 && **v == arrow_schema::DataType::Utf8);
             let utf8 = *f.data_type() == arrow_schema::DataType::Utf8;
             let runs = RUNS.contains(&f.name().as_str()) && utf8;
+            let int = matches!(
+                f.data_type(),
+                arrow_schema::DataType::Int16
+                    | arrow_schema::DataType::Int32
+                    | arrow_schema::DataType::Int64
+                    | arrow_schema::DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _)
+            );
             let page_stats = props.statistics_enabled(&path) == EnabledStatistics::Page;
             let bloom = props.bloom_filter_properties(&path).is_some();
             let plain_rules = page_stats && !bloom;
@@ -399,6 +418,13 @@ fn lanes(props: &WriterProperties) -> Vec<Lane> {
                         Lane::Runs(level)
                     } else if utf8 && !props.dictionary_enabled(&path) {
                         Lane::Plain(level)
+                    } else if int {
+                        let limit = if props.dictionary_enabled(&path) {
+                            props.column_dictionary_page_size_limit(&path).max(1)
+                        } else {
+                            0
+                        };
+                        Lane::Int(level, limit)
                     } else {
                         Lane::Arrow
                     }
@@ -470,6 +496,7 @@ fn encode(
                 match d {
                     Slot::Dict(d) => return d.write(c.as_ref()),
                     Slot::Plain(p) => return p.write(c.as_ref()),
+                    Slot::Int(i) => return i.write(c.as_ref()),
                     Slot::Arrow | Slot::Undecided(_) | Slot::UndecidedBloom(..) => {}
                 }
                 for leaf in compute_leaves(f, c)? {
@@ -1230,12 +1257,14 @@ mod tests {
             let extra = format!("{{\"record\":{}}}", i / 100);
             let mut r = b.row();
             r.log_family("storage_analytics")
+                .src_port((i % 5 != 0).then_some((i % 3000) as i32))
+                .event_time((i % 4 != 0).then_some(1_720_000_000_000_000 + (i / 10) as i64))
                 .operation((i % 7 != 0).then_some(op.as_str()))
                 .extra((i % 11 != 0).then_some(extra.as_str()))
                 .provenance(if i < 30_000 { "a.log" } else { "b.log" }, &row_at(i));
         }
         let batches = b.take_batches().expect("batches");
-        let (mut got, mut extras) = (Vec::new(), Vec::new());
+        let (mut got, mut extras, mut ints) = (Vec::new(), Vec::new(), Vec::new());
         for compression in [Compression::Zstd(1), Compression::Snappy] {
             let tmp = tempfile::tempdir().expect("tmp");
             let opts = one_file_of_25k_row_groups(tmp.path(), compression);
@@ -1249,7 +1278,14 @@ mod tests {
                 matches!(ours[col::correlation_id], Lane::PlainBloom(1)),
                 zstd
             );
-            assert_eq!(ours[col::src_port], Lane::Arrow);
+            // Integer columns: `IntChunk` with arrow-rs's dictionary limit, or PLAIN only.
+            assert_eq!(
+                ours[col::src_port] == Lane::Int(1, 1 << 20),
+                zstd,
+                "{:?}",
+                ours[col::src_port]
+            );
+            assert_eq!(ours[col::source_offset] == Lane::Int(1, 0), zstd);
             let mut w = DatasetWriter::new(tmp.path().to_path_buf(), 0, &opts);
             for batch in &batches {
                 w.write(batch, "a.log").expect("write");
@@ -1260,6 +1296,23 @@ mod tests {
                     .map(|c| dict_column(tmp.path(), c)),
             );
             extras.push(string_column(tmp.path(), col::extra));
+            ints.push(
+                [
+                    col::event_time,
+                    col::src_port,
+                    col::source_offset,
+                    col::source_length,
+                    col::source_line,
+                    col::record_index,
+                    col::item_index,
+                ]
+                .map(|c| {
+                    batches_under(tmp.path())
+                        .iter()
+                        .map(|b| b.column(c).clone())
+                        .collect::<Vec<_>>()
+                }),
+            );
             // The repeating `extra` got a dictionary from `DictChunk` (zstd) only.
             let md = first_metadata(tmp.path());
             let chunk = md.row_group(0).column(col::extra);
@@ -1267,6 +1320,7 @@ mod tests {
         }
         assert_eq!(got[0], got[1]);
         assert_eq!(extras[0], extras[1]);
+        assert_eq!(ints[0], ints[1]);
         assert_eq!(extras[0].len(), 70_000);
         assert_eq!(extras[0][100].as_deref(), Some("{\"record\":1}"));
         assert_eq!(got[0][1].len(), 70_000);
