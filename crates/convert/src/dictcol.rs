@@ -23,17 +23,16 @@ use std::collections::HashMap;
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, DictionaryArray};
-use parquet::basic::{Compression, Encoding, PageType, Type as PhysicalType};
+use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{
-    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
-};
 use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
+
+use crate::chunk::{PageTally, dictionary_page};
 
 /// Rows per data page: arrow-rs's default `data_page_row_count_limit`.
 pub(crate) const PAGE_ROWS: usize = 20_000;
@@ -335,15 +334,7 @@ impl DictChunk {
             plain.extend_from_slice(v);
         }
         let (dict_data, dict_uncompressed) = self.compress(plain)?;
-        let dict_page = CompressedPage::new(
-            Page::DictionaryPage {
-                buf: dict_data.into(),
-                num_values: self.values.len() as u32,
-                encoding: Encoding::PLAIN,
-                is_sorted: false,
-            },
-            dict_uncompressed,
-        );
+        let dict_page = dictionary_page(dict_data.into(), self.values.len(), dict_uncompressed);
 
         // The chunk's min and max: over the pages' (they cover every non-null row).
         let mut chunk: Option<(u32, u32)> = None;
@@ -364,35 +355,21 @@ impl DictChunk {
                 ),
             });
         }
-        let page_count = self.pages.len() as i32;
 
         let mut sink = TrackedWrite::new(Vec::new());
-        let mut offsets = OffsetIndexBuilder::new();
-        let mut column_index = ColumnIndexBuilder::new(PhysicalType::BYTE_ARRAY);
-        let (mut compressed, mut uncompressed) = (0i64, 0i64);
-        let data_offset;
+        let mut tally = PageTally::new(PhysicalType::BYTE_ARRAY);
         {
             let mut pw = SerializedPageWriter::new(&mut sink);
-            let spec = pw.write_page(dict_page)?;
-            compressed += spec.compressed_size as i64;
-            uncompressed += spec.uncompressed_size as i64;
-            data_offset = spec.bytes_written as i64;
+            tally.dictionary(&pw.write_page(dict_page)?);
             for p in std::mem::take(&mut self.pages) {
                 let spec = pw.write_page(p.page)?;
-                compressed += spec.compressed_size as i64;
-                uncompressed += spec.uncompressed_size as i64;
-                offsets.append_offset_and_size(spec.offset as i64, spec.compressed_size as i32);
-                offsets.append_row_count(p.rows as i64);
-                match p.min_max {
-                    Some((lo, hi)) => column_index.append(
-                        false,
+                let min_max = p.min_max.map(|(lo, hi)| {
+                    (
                         self.values[lo as usize].to_vec(),
                         self.values[hi as usize].to_vec(),
-                        p.nulls as i64,
-                        None,
-                    ),
-                    None => column_index.append(true, vec![], vec![], p.nulls as i64, None),
-                }
+                    )
+                });
+                tally.data(&spec, true, p.rows, p.nulls, min_max);
             }
             pw.close()?;
         }
@@ -404,43 +381,15 @@ impl DictChunk {
             Some(self.nulls),
             false,
         );
-        let metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(Compression::ZSTD(parquet::basic::ZstdLevel::try_new(
-                self.zstd_level,
-            )?))
-            .set_encodings(vec![
-                Encoding::PLAIN,
-                Encoding::RLE,
-                Encoding::RLE_DICTIONARY,
-            ])
-            .set_page_encoding_stats(vec![
-                PageEncodingStats {
-                    page_type: PageType::DICTIONARY_PAGE,
-                    encoding: Encoding::PLAIN,
-                    count: 1,
-                },
-                PageEncodingStats {
-                    page_type: PageType::DATA_PAGE,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    count: page_count,
-                },
-            ])
-            .set_total_compressed_size(compressed)
-            .set_total_uncompressed_size(uncompressed)
-            .set_num_values(self.rows as i64)
-            .set_data_page_offset(data_offset)
-            .set_dictionary_page_offset(Some(0))
-            .set_statistics(statistics)
-            .build()?;
         let bytes = sink.into_inner()?;
-        let close = ColumnCloseResult {
-            bytes_written: bytes.len() as u64,
-            rows_written: self.rows,
-            metadata,
-            bloom_filter: None,
-            column_index: Some(column_index.build()?),
-            offset_index: Some(offsets.build()),
-        };
+        let close = tally.close(
+            self.descr.clone(),
+            self.zstd_level,
+            self.rows,
+            statistics,
+            bytes.len() as u64,
+            None,
+        )?;
         Ok((bytes.into(), close))
     }
 }
@@ -588,6 +537,7 @@ mod tests {
     use bytes::Bytes;
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+    use parquet::basic::Compression;
     use parquet::file::properties::WriterProperties;
 
     use super::*;

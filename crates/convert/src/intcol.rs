@@ -23,17 +23,15 @@
 use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int16Type, Int32Type, Int64Type, TimestampMicrosecondType};
-use parquet::basic::{Compression, Encoding, PageType, Type as PhysicalType};
+use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{
-    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
-};
 use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
+use crate::chunk::{PageTally, dictionary_page};
 use crate::dictcol::{PAGE_ROWS, compress_zstd_into, rle_hybrid};
 
 /// Rows between two checks of the dictionary's size against its limit.
@@ -384,19 +382,14 @@ impl IntChunk {
     /// group needs to splice them in.
     pub(crate) fn close(mut self) -> Result<(bytes::Bytes, ColumnCloseResult)> {
         self.flush_page()?;
-        let dict_pages = self.pages.iter().filter(|p| p.dictionary).count() as i32;
-        let plain_pages = self.pages.len() as i32 - dict_pages;
         let has_dictionary = self.dict_limit > 0;
         let mut sink = TrackedWrite::new(Vec::new());
-        let mut offsets = OffsetIndexBuilder::new();
         let physical = if self.wide {
             PhysicalType::INT64
         } else {
             PhysicalType::INT32
         };
-        let mut column_index = ColumnIndexBuilder::new(physical);
-        let (mut compressed, mut uncompressed) = (0i64, 0i64);
-        let mut data_offset = 0i64;
+        let mut tally = PageTally::new(physical);
         let mut chunk: Option<(i64, i64)> = None;
         {
             let mut pw = SerializedPageWriter::new(&mut sink);
@@ -409,40 +402,22 @@ impl IntChunk {
                         plain.extend_from_slice(&(v as i32).to_le_bytes());
                     }
                 }
-                let n = plain.len();
                 compress_zstd_into(&plain, self.zstd_level, &mut self.compressed)
                     .map_err(|e| ParquetError::General(format!("zstd: {e}")))?;
-                let dict_page = CompressedPage::new(
-                    Page::DictionaryPage {
-                        buf: self.compressed.clone().into(),
-                        num_values: self.values.len() as u32,
-                        encoding: Encoding::PLAIN,
-                        is_sorted: false,
-                    },
-                    n,
+                let page = dictionary_page(
+                    self.compressed.clone().into(),
+                    self.values.len(),
+                    plain.len(),
                 );
-                let spec = pw.write_page(dict_page)?;
-                compressed += spec.compressed_size as i64;
-                uncompressed += spec.uncompressed_size as i64;
-                data_offset = spec.bytes_written as i64;
+                tally.dictionary(&pw.write_page(page)?);
             }
             for p in std::mem::take(&mut self.pages) {
                 let spec = pw.write_page(p.page)?;
-                compressed += spec.compressed_size as i64;
-                uncompressed += spec.uncompressed_size as i64;
-                offsets.append_offset_and_size(spec.offset as i64, spec.compressed_size as i32);
-                offsets.append_row_count(p.rows as i64);
                 chunk = widen(chunk, p.min_max);
-                match p.min_max {
-                    Some((lo, hi)) => column_index.append(
-                        false,
-                        self.bytes_of(lo),
-                        self.bytes_of(hi),
-                        p.nulls as i64,
-                        None,
-                    ),
-                    None => column_index.append(true, vec![], vec![], p.nulls as i64, None),
-                }
+                let min_max = p
+                    .min_max
+                    .map(|(lo, hi)| (self.bytes_of(lo), self.bytes_of(hi)));
+                tally.data(&spec, p.dictionary, p.rows, p.nulls, min_max);
             }
             pw.close()?;
         }
@@ -463,54 +438,15 @@ impl IntChunk {
                 false,
             )
         };
-        let mut encodings = vec![Encoding::PLAIN, Encoding::RLE];
-        let mut page_stats = Vec::new();
-        if has_dictionary {
-            encodings.push(Encoding::RLE_DICTIONARY);
-            page_stats.push(PageEncodingStats {
-                page_type: PageType::DICTIONARY_PAGE,
-                encoding: Encoding::PLAIN,
-                count: 1,
-            });
-        }
-        if dict_pages > 0 {
-            page_stats.push(PageEncodingStats {
-                page_type: PageType::DATA_PAGE,
-                encoding: Encoding::RLE_DICTIONARY,
-                count: dict_pages,
-            });
-        }
-        if plain_pages > 0 {
-            page_stats.push(PageEncodingStats {
-                page_type: PageType::DATA_PAGE,
-                encoding: Encoding::PLAIN,
-                count: plain_pages,
-            });
-        }
-        let mut metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(Compression::ZSTD(parquet::basic::ZstdLevel::try_new(
-                self.zstd_level,
-            )?))
-            .set_encodings(encodings)
-            .set_page_encoding_stats(page_stats)
-            .set_total_compressed_size(compressed)
-            .set_total_uncompressed_size(uncompressed)
-            .set_num_values(self.rows as i64)
-            .set_data_page_offset(data_offset)
-            .set_statistics(statistics);
-        if has_dictionary {
-            metadata = metadata.set_dictionary_page_offset(Some(0));
-        }
-        let metadata = metadata.build()?;
         let bytes = sink.into_inner()?;
-        let close = ColumnCloseResult {
-            bytes_written: bytes.len() as u64,
-            rows_written: self.rows,
-            metadata,
-            bloom_filter: None,
-            column_index: Some(column_index.build()?),
-            offset_index: Some(offsets.build()),
-        };
+        let close = tally.close(
+            self.descr.clone(),
+            self.zstd_level,
+            self.rows,
+            statistics,
+            bytes.len() as u64,
+            None,
+        )?;
         Ok((bytes.into(), close))
     }
 }
@@ -526,6 +462,7 @@ mod tests {
     use bytes::Bytes;
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+    use parquet::basic::Compression;
     use parquet::file::metadata::PageIndexPolicy;
     use parquet::file::properties::WriterProperties;
 

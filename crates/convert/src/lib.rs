@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod bloom;
+mod chunk;
 mod detect;
 mod dictcol;
 mod discover;

@@ -21,20 +21,18 @@
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, StringArray};
-use parquet::basic::{Compression, Encoding, PageType, Type as PhysicalType};
+use parquet::basic::{Encoding, Type as PhysicalType};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::data_type::ByteArray;
 use parquet::errors::{ParquetError, Result};
-use parquet::file::metadata::{
-    ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
-};
 use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::statistics::{Statistics, ValueStatistics};
 use parquet::file::writer::{SerializedPageWriter, TrackedWrite};
 use parquet::schema::types::ColumnDescPtr;
 
 use crate::bloom::BatchBloom;
+use crate::chunk::PageTally;
 use crate::dictcol::{PAGE_ROWS, compress_zstd_into, rle_hybrid};
 
 /// A page ends once its values reach this many bytes: arrow-rs's default
@@ -268,14 +266,10 @@ impl PlainChunk {
     /// about 70 MiB.
     pub(crate) fn close(mut self) -> Result<(Pieces, ColumnCloseResult)> {
         self.flush_page()?;
-        let page_count = self.pages.len() as i32;
         let mut pieces = Vec::with_capacity(self.pages.len());
-        let mut offsets = OffsetIndexBuilder::new();
-        let mut column_index = ColumnIndexBuilder::new(PhysicalType::BYTE_ARRAY);
-        let (mut compressed, mut uncompressed) = (0i64, 0i64);
+        let mut tally = PageTally::new(PhysicalType::BYTE_ARRAY);
         for p in std::mem::take(&mut self.pages) {
-            // The page header and the page, serialized on their own; offsets are the chunk's.
-            let at = compressed;
+            // The page header and the page, serialized on their own.
             let mut sink = TrackedWrite::new(Vec::with_capacity(p.size + 256));
             let spec = {
                 let mut pw = SerializedPageWriter::new(&mut sink);
@@ -283,14 +277,7 @@ impl PlainChunk {
                 pw.close()?;
                 spec
             };
-            compressed += spec.compressed_size as i64;
-            uncompressed += spec.uncompressed_size as i64;
-            offsets.append_offset_and_size(at + spec.offset as i64, spec.compressed_size as i32);
-            offsets.append_row_count(p.rows as i64);
-            match p.min_max {
-                Some((lo, hi)) => column_index.append(false, lo, hi, p.nulls as i64, None),
-                None => column_index.append(true, vec![], vec![], p.nulls as i64, None),
-            }
+            tally.data(&spec, false, p.rows, p.nulls, p.min_max);
             pieces.push(bytes::Bytes::from(sink.into_inner()?));
         }
         let pieces = Pieces(pieces);
@@ -312,30 +299,15 @@ impl PlainChunk {
             }
             _ => Statistics::byte_array(None, None, None, Some(self.nulls), false),
         };
-        let metadata = ColumnChunkMetaData::builder(self.descr.clone())
-            .set_compression(Compression::ZSTD(parquet::basic::ZstdLevel::try_new(
-                self.zstd_level,
-            )?))
-            .set_encodings(vec![Encoding::PLAIN, Encoding::RLE])
-            .set_page_encoding_stats(vec![PageEncodingStats {
-                page_type: PageType::DATA_PAGE,
-                encoding: Encoding::PLAIN,
-                count: page_count,
-            }])
-            .set_total_compressed_size(compressed)
-            .set_total_uncompressed_size(uncompressed)
-            .set_num_values(self.rows as i64)
-            .set_data_page_offset(0)
-            .set_statistics(statistics)
-            .build()?;
-        let close = ColumnCloseResult {
-            bytes_written: pieces.len(),
-            rows_written: self.rows,
-            metadata,
-            bloom_filter: self.bloom.take().map(BatchBloom::finish),
-            column_index: Some(column_index.build()?),
-            offset_index: Some(offsets.build()),
-        };
+        let bloom = self.bloom.take().map(BatchBloom::finish);
+        let close = tally.close(
+            self.descr.clone(),
+            self.zstd_level,
+            self.rows,
+            statistics,
+            pieces.len(),
+            bloom,
+        )?;
         Ok((pieces, close))
     }
 }
@@ -490,6 +462,7 @@ mod tests {
     use bytes::Bytes;
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+    use parquet::basic::Compression;
     use parquet::file::metadata::PageIndexPolicy;
     use parquet::file::page_index::column_index::ColumnIndexMetaData;
     use parquet::file::properties::WriterProperties;
