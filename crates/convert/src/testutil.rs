@@ -5,9 +5,10 @@ use arrow_array::ArrayRef;
 use arrow_schema::SchemaRef;
 use bytes::Bytes;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::Result;
+use parquet::file::metadata::PageIndexPolicy;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::ChunkReader;
 use parquet::file::statistics::Statistics;
@@ -42,7 +43,38 @@ pub(crate) fn one_chunk_file<R: ChunkReader>(
     let mut rg = file.next_row_group()?;
     rg.append_column(&bytes, close)?;
     rg.close()?;
-    Ok(Bytes::from(file.into_inner()?))
+    let file = Bytes::from(file.into_inner()?);
+    assert_pages_laid_end_to_end(&file);
+    Ok(file)
+}
+
+/// Checks the offset index of every chunk of `file` against its chunk metadata: the first data
+/// page starts at `data_page_offset`, each page where the one before it ends, and the last one
+/// ends where the chunk does.
+pub(crate) fn assert_pages_laid_end_to_end(file: &Bytes) {
+    let r = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        file.clone(),
+        ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Required),
+    )
+    .expect("reader");
+    let meta = r.metadata();
+    for g in 0..meta.num_row_groups() {
+        let page_index = meta.page_index_for_row_group(g);
+        for (c, column) in meta.row_group(g).columns().iter().enumerate() {
+            let locs = page_index.page_locations(c).expect("offset index");
+            let (start, len) = column.byte_range();
+            let mut at = column.data_page_offset();
+            for (p, loc) in locs.iter().enumerate() {
+                assert_eq!(loc.offset, at, "row group {g} column {c} page {p} offset");
+                at += i64::from(loc.compressed_page_size);
+            }
+            assert_eq!(
+                at as u64,
+                start + len,
+                "row group {g} column {c}: chunk end"
+            );
+        }
+    }
 }
 
 /// Column 0 of every batch of `file`, read back with arrow-rs.
