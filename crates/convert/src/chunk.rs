@@ -11,6 +11,7 @@ use parquet::file::metadata::{
     ColumnChunkMetaData, ColumnIndexBuilder, OffsetIndexBuilder, PageEncodingStats,
 };
 use parquet::file::statistics::Statistics;
+use parquet::file::writer::TrackedWrite;
 use parquet::schema::types::ColumnDescPtr;
 
 /// A PLAIN dictionary page of `num_values` entries: `buf` compressed from `uncompressed` bytes.
@@ -97,6 +98,22 @@ impl PageTally {
             self.plain_pages += 1;
         }
         self.add(spec);
+    }
+
+    /// A chunk serialized into one buffer, `sink`, without a bloom filter: its bytes and its
+    /// close result (see [`PageTally::close`]).
+    pub(crate) fn close_buffer(
+        self,
+        sink: TrackedWrite<Vec<u8>>,
+        descr: ColumnDescPtr,
+        zstd_level: i32,
+        rows: u64,
+        statistics: Statistics,
+    ) -> Result<(bytes::Bytes, ColumnCloseResult)> {
+        let bytes = sink.into_inner()?;
+        let n = bytes.len() as u64;
+        let close = self.close(descr, zstd_level, rows, statistics, n, None)?;
+        Ok((bytes.into(), close))
     }
 
     /// The close result of a zstd chunk of `rows` rows holding `bytes_written` bytes.

@@ -381,16 +381,13 @@ impl DictChunk {
             Some(self.nulls),
             false,
         );
-        let bytes = sink.into_inner()?;
-        let close = tally.close(
+        tally.close_buffer(
+            sink,
             self.descr.clone(),
             self.zstd_level,
             self.rows,
             statistics,
-            bytes.len() as u64,
-            None,
-        )?;
-        Ok((bytes.into(), close))
+        )
     }
 }
 
