@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use azlog_json::{BufAddr, Span};
 use azlog_schema::vocab::{self, ResourceIdParts};
-use azlog_schema::{BatchBuilder, EventTime, Provenance, ip, push_json_string};
+use azlog_schema::{BatchBuilder, EventTime, Provenance, col, ip, mask, push_json_string};
 use simd_json::prelude::*;
 use simd_json::tape::Value;
 
@@ -92,6 +92,31 @@ const VNET_KEYS: [&str; 13] = [
     "packetsDstToSrc",
     "bytesDstToSrc",
 ];
+
+/// The columns every tuple of a group shares, held from its first tuple (see
+/// [`BatchBuilder::row_holding`]).
+const HELD: u64 = mask(&[
+    col::log_family,
+    col::format_version,
+    col::category,
+    col::operation,
+    col::ocsf_class_uid,
+    col::rule_name,
+    col::nic_mac,
+    col::resource_id,
+    col::subscription_id,
+    col::resource_group,
+    col::resource_type,
+    col::resource_name,
+    col::source_file,
+    col::record_index,
+]);
+/// `extra`, held with them while a tuple adds nothing to its group's text.
+const EXTRA: u64 = mask(&[col::extra]);
+
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
 
 /// Buffers reused for every tuple.
 #[derive(Default)]
@@ -425,14 +450,15 @@ impl TupleScratch {
         });
         let raw = (origin.keep_raw || field_count_bad).then(|| span.slice(job.input));
 
-        let family = match rec.family {
-            Family::Nsg => "nsg_flow",
-            Family::Vnet => "vnet_flow",
-        };
-        let mut r = out.row();
-        // What varies from tuple to tuple first; then what the record and the group give every
-        // tuple: after a group's first tuple the row before this one was its previous tuple,
-        // so those columns repeat their last values (no string comparisons, 16 per row).
+        // The columns the record and the group give every tuple are written with the group's
+        // first tuple and held for the others (`row_holding`), which write only what varies.
+        // `extra` is held too while the tuples add nothing to it. A batch cut (or any other
+        // row) ends the hold; the next tuple then writes everything again.
+        let held = out.held();
+        let extra_held = held & EXTRA != 0;
+        let cont = ts.index > 0 && held != 0 && (kept.is_empty() || !extra_held);
+        let extra_value = (!extra_text.is_empty()).then_some(extra_text);
+        let mut r = if cont { out.row_holding() } else { out.row() };
         r.time(time)
             .src_ip(src_ip)
             .src_port(src_port)
@@ -448,24 +474,39 @@ impl TupleScratch {
             .src_bytes(counts[1])
             .dst_packets(counts[2])
             .dst_bytes(counts[3])
-            .extra((!extra_text.is_empty()).then_some(extra_text))
             .parse_issues((!issues.is_empty()).then_some(&issues[..]))
             .json_path(json_path)
             .raw(raw)
-            .repeating(ts.index > 0)
-            .log_family(family)
-            .format_version(rec.version)
-            .category(rec.category)
-            .operation(rec.operation)
-            .ocsf_class_uid(4001)
-            .rule_name(group.rule)
-            .nic_mac(group.mac)
-            .resource_id(rec.resource_id)
-            .subscription_id(rec.rid.subscription())
-            .resource_group(rec.rid.resource_group())
-            .resource_type(rec.rid.resource_type())
-            .resource_name(rec.rid.resource_name())
-            .provenance(origin.source_file, &prov);
+            .source_offset(clamp(prov.offset))
+            .source_length(i32::try_from(prov.length).unwrap_or(i32::MAX))
+            .source_line(clamp(prov.line))
+            .item_index(i32::try_from(ts.item).unwrap_or(i32::MAX));
+        if cont {
+            if !extra_held {
+                r.extra(extra_value);
+            }
+        } else {
+            let family = match rec.family {
+                Family::Nsg => "nsg_flow",
+                Family::Vnet => "vnet_flow",
+            };
+            r.extra(extra_value)
+                .log_family(family)
+                .format_version(rec.version)
+                .category(rec.category)
+                .operation(rec.operation)
+                .ocsf_class_uid(4001)
+                .rule_name(group.rule)
+                .nic_mac(group.mac)
+                .resource_id(rec.resource_id)
+                .subscription_id(rec.rid.subscription())
+                .resource_group(rec.rid.resource_group())
+                .resource_type(rec.rid.resource_type())
+                .resource_name(rec.rid.resource_name())
+                .source_file(origin.source_file)
+                .record_index(clamp(prov.record_index))
+                .hold(if kept.is_empty() { HELD | EXTRA } else { HELD });
+        }
         drop(r);
         job.stats.records_read += 1;
         job.stats.rows += 1;

@@ -108,6 +108,9 @@ macro_rules! columns {
             done: Vec<RecordBatch>,
             error: Option<ArrowError>,
             sizes: Sizes,
+            /// Columns whose last value carries into the rows after it (see
+            /// [`RowWriter::hold`]); each one's values end at the row that set it.
+            held: u64,
         }
 
         impl BatchBuilder {
@@ -122,6 +125,7 @@ macro_rules! columns {
                     done: Vec::new(),
                     error: None,
                     sizes: Sizes::default(),
+                    held: 0,
                 }
             }
 
@@ -149,10 +153,37 @@ macro_rules! columns {
                     done: Vec::new(),
                     error: None,
                     sizes: Sizes::default(),
+                    held: 0,
                 }
             }
 
-            /// Pads every column up to `rows` and finishes it.
+            /// Brings every held column up to the committed rows with its last value, and
+            /// holds none.
+            fn release(&mut self) {
+                let held = std::mem::take(&mut self.held);
+                let rows = self.rows;
+                $(
+                    if held & (1u64 << ($num - 1)) != 0 {
+                        let col = &mut self.$name;
+                        col.repeat_last(rows.saturating_sub(col.len()));
+                    }
+                )*
+            }
+
+            /// Holds the columns of `mask` that got a value in the row just committed (a
+            /// column the row left null is not held: it stays null, by padding, like any
+            /// unset column).
+            fn hold_committed(&mut self, mask: u64) {
+                let rows = self.rows;
+                let mut held = 0;
+                $(
+                    if mask & (1u64 << ($num - 1)) != 0 && self.$name.len() == rows {
+                        held |= 1u64 << ($num - 1);
+                    }
+                )*
+                self.held = held;
+            }
+
             /// Pads every column up to `rows` and finishes it, adding what it held to `sizes`.
             fn finish_columns(&mut self) -> Vec<ArrayRef> {
                 let rows = self.rows;
@@ -171,11 +202,12 @@ macro_rules! columns {
         /// One row being written. Each setter fills one column; a column left unset is null
         /// (a NOT NULL column left unset gets its neutral value and trips a debug assertion).
         /// The row is committed when the writer is dropped. A column set twice keeps its first
-        /// value (and trips a debug assertion).
+        /// value (and trips a debug assertion); so does a column set in a row that holds it
+        /// ([`BatchBuilder::row_holding`]).
         pub struct RowWriter<'b> {
             b: &'b mut BatchBuilder,
             set: u64,
-            repeat: bool,
+            hold: u64,
         }
 
         impl RowWriter<'_> {
@@ -188,7 +220,10 @@ macro_rules! columns {
                 ) -> &mut Self {
                     const BIT: u64 = 1u64 << ($num - 1);
                     if self.set & BIT != 0 {
-                        debug_assert!(false, concat!("column set twice: ", stringify!($name)));
+                        debug_assert!(
+                            false,
+                            concat!("column set twice or held: ", stringify!($name))
+                        );
                         return self;
                     }
                     self.set |= BIT;
@@ -197,11 +232,7 @@ macro_rules! columns {
                     match v.into() {
                         Some(v) => {
                             pad(col, rows, $nullable);
-                            if self.repeat {
-                                col.append_repeat(v);
-                            } else {
-                                col.append(v);
-                            }
+                            col.append(v);
                         }
                         // A null is what the padding writes: left to it, like an unset column.
                         None if $nullable => {}
@@ -357,14 +388,38 @@ pub struct Provenance {
 }
 
 impl BatchBuilder {
-    /// Starts a row. The row is committed when the returned writer is dropped.
+    /// Starts a row. The row is committed when the returned writer is dropped. Columns held
+    /// for the rows before it ([`RowWriter::hold`]) are released first: this row sets its
+    /// own.
     #[inline]
     pub fn row(&mut self) -> RowWriter<'_> {
+        if self.held != 0 {
+            self.release();
+        }
         RowWriter {
             b: self,
             set: 0,
-            repeat: false,
+            hold: 0,
         }
+    }
+
+    /// Starts a row that keeps the held columns' values ([`RowWriter::hold`]): they count as
+    /// set, and the row writes only the others. With nothing held (after a batch cut, say) it
+    /// is [`BatchBuilder::row`].
+    #[inline]
+    pub fn row_holding(&mut self) -> RowWriter<'_> {
+        RowWriter {
+            set: self.held,
+            b: self,
+            hold: 0,
+        }
+    }
+
+    /// The columns held for the next [`BatchBuilder::row_holding`], as bits by column
+    /// position ([`mask`]); 0 when none is.
+    #[inline]
+    pub fn held(&self) -> u64 {
+        self.held
     }
 
     /// Rows appended and not yet cut into a batch.
@@ -384,6 +439,8 @@ impl BatchBuilder {
 
     /// Cuts the pending rows into a batch (if any).
     pub fn flush(&mut self) {
+        // The cut ends every hold: a new batch's columns start empty, with no last value.
+        self.release();
         if self.rows == 0 {
             return;
         }
@@ -417,16 +474,28 @@ impl Default for BatchBuilder {
     }
 }
 
+/// The bits of `columns` (positions, [`col`]) in a column mask, as [`RowWriter::hold`] and
+/// [`BatchBuilder::held`] take and give them.
+pub const fn mask(columns: &[usize]) -> u64 {
+    let mut m = 0;
+    let mut i = 0;
+    while i < columns.len() {
+        m |= 1u64 << columns[i];
+        i += 1;
+    }
+    m
+}
+
 impl RowWriter<'_> {
-    /// With `same`, the values of the setters called after this one are the ones their columns
-    /// got in the builder's previous row: a flow record's resource, category and source file,
-    /// the same for each of its tuples. A dictionary column then reuses its last key instead
-    /// of comparing the string with its last value ([`ColumnKind::append_repeat`]); after a
-    /// batch is cut it looks the value up again. A wrong promise writes the previous row's
-    /// value (a debug assertion catches it). Without `same`, setters look values up as usual.
+    /// Holds the columns of `mask` ([`mask`]) once this row is committed: each keeps this
+    /// row's value for the rows after it that start with [`BatchBuilder::row_holding`], which
+    /// then skip their setters. A flow record's resource and source file, and a rule group's
+    /// rule, are the same for every tuple; a run of them is written once, when the hold ends
+    /// (at the next [`BatchBuilder::row`] or batch cut), instead of once a row. A column of
+    /// `mask` this row leaves null is not held; it stays null in those rows.
     #[inline]
-    pub fn repeating(&mut self, same: bool) -> &mut Self {
-        self.repeat = same;
+    pub fn hold(&mut self, mask: u64) -> &mut Self {
+        self.hold = mask;
         self
     }
 
@@ -496,6 +565,9 @@ impl Drop for RowWriter<'_> {
             unset_not_null(self.set)
         );
         self.b.rows += 1;
+        if self.hold != 0 {
+            self.b.hold_committed(self.hold);
+        }
         if self.b.rows >= self.b.batch_rows {
             self.b.flush();
         }
@@ -741,7 +813,7 @@ mod tests {
 
     #[test]
     #[cfg(debug_assertions)]
-    #[should_panic(expected = "column set twice: src_port")]
+    #[should_panic(expected = "column set twice or held: src_port")]
     fn a_column_set_twice_trips_the_debug_assertion() {
         let mut b = BatchBuilder::new(10);
         let mut r = b.row();
@@ -842,62 +914,100 @@ mod tests {
         assert!(b.is_empty());
     }
 
+    /// The columns [`held_rows_equal_rows_that_set_every_column`] holds: one of every kind.
+    const HELD: u64 = mask(&[
+        col::event_time,
+        col::event_time_extra_ns,
+        col::http_status,
+        col::ocsf_class_uid,
+        col::duration_ms,
+        col::resource_id,
+        col::extra,
+        col::raw,
+        col::parse_issues,
+        col::log_family,
+        col::source_file,
+    ]);
+
+    /// Sets the columns of `HELD` for run `g` (some of them null in some runs).
+    fn group_columns(r: &mut RowWriter<'_>, g: usize) {
+        let some = g % 3 != 1;
+        let issues = [["p"].as_slice(), &["q", "r"]][g % 2];
+        r.time(some.then_some(EventTime {
+            micros: g as i64,
+            extra_ns: 7,
+        }))
+        .http_status(some.then_some(200 + g as i16))
+        .ocsf_class_uid(4001)
+        .duration_ms(g.is_multiple_of(2).then_some(g as i64))
+        .resource_id(some.then(|| ["/a", "/b"][g % 2]))
+        .extra(some.then(|| ["{}", "{\"k\":1}"][g % 2]))
+        .raw(some.then_some(b"raw".as_slice()))
+        .parse_issues(some.then_some(issues))
+        .log_family("nsg_flow")
+        .source_file(["f1", "f2"][g % 2]);
+    }
+
+    /// Runs of rows sharing values (a flow group's tuples), cut by batches of 4, with a row
+    /// that sets everything itself (a reject) in the middle of one run.
+    const RUNS: [usize; 6] = [5, 1, 3, 2, 6, 4];
+
     #[test]
-    fn repeated_values_survive_batch_cuts_and_nulls() {
-        // Runs of rows sharing a resource (a flow group's tuples); batches of 3 cut runs.
-        let runs: [(Option<&str>, usize); 4] =
-            [(Some("/a"), 4), (None, 2), (Some("/b"), 1), (Some("/a"), 3)];
-        let mut b = BatchBuilder::new(3);
-        let mut want = Vec::new();
-        for (v, n) in runs {
-            for i in 0..n {
-                let mut r = b.row();
-                r.category(Some(["x", "y"][i % 2]))
-                    .repeating(i > 0)
-                    .resource_id(v);
-                not_null(&mut r, "f", want.len() as i64);
-                want.push(v);
+    fn held_rows_equal_rows_that_set_every_column() {
+        let write = |holding: bool| {
+            let mut b = BatchBuilder::new(4);
+            let mut n = 0i64;
+            for (g, &len) in RUNS.iter().enumerate() {
+                for i in 0..len {
+                    if g == 4 && i == 3 {
+                        let mut r = b.row();
+                        r.url("reject");
+                        not_null(&mut r, "x", n);
+                        n += 1;
+                    }
+                    let cont = holding && i > 0 && b.held() != 0;
+                    let mut r = if cont { b.row_holding() } else { b.row() };
+                    r.src_port(i as i32)
+                        .source_offset(n)
+                        .source_length(1)
+                        .source_line(n + 1)
+                        .record_index(n);
+                    if !cont {
+                        group_columns(&mut r, g);
+                        if holding {
+                            r.hold(HELD);
+                        }
+                    }
+                    n += 1;
+                }
+            }
+            b.take_batches().expect("batches")
+        };
+        let (plain, held) = (write(false), write(true));
+        assert_eq!(rows_of(&held), [4, 4, 4, 4, 4, 2]);
+        for (i, (h, p)) in held.iter().zip(&plain).enumerate() {
+            for (c, def) in COLUMNS.iter().enumerate() {
+                assert_eq!(h.column(c), p.column(c), "batch {i}: {}", def.name);
             }
         }
-        let batches = b.take_batches().expect("batches");
-        assert_eq!(rows_of(&batches), [3, 3, 3, 1]);
-        // A dictionary column's strings, row by row, across the batches.
-        let decoded = |c: usize| -> Vec<Option<String>> {
-            batches
-                .iter()
-                .flat_map(|batch| {
-                    let (keys, values) = dict(batch, c);
-                    keys.into_iter()
-                        .map(|k| k.map(|k| values[k as usize].unwrap_or_default().to_string()))
-                        .collect::<Vec<_>>()
-                })
-                .collect()
-        };
-        let want: Vec<Option<String>> = want.iter().map(|v| v.map(str::to_string)).collect();
-        assert_eq!(decoded(col::resource_id), want);
-        // The per-row column written before `repeating` kept its own values.
-        let cats = decoded(col::category);
-        assert_eq!(
-            cats[..4],
-            [
-                Some("x".into()),
-                Some("y".into()),
-                Some("x".into()),
-                Some("y".into())
-            ]
-        );
+        assert_eq!(held, plain);
+        // Nulls came through: a held run of nulls stays null.
+        let nulls: usize = held.iter().map(|b| b.column(col::extra).null_count()).sum();
+        assert_eq!(nulls, RUNS[1] + RUNS[4] + 1);
     }
 
     #[test]
     #[cfg(debug_assertions)]
-    #[should_panic(expected = "append_repeat of a new value")]
-    fn a_broken_repeat_promise_trips_the_debug_assertion() {
+    #[should_panic(expected = "column set twice or held: resource_id")]
+    fn setting_a_held_column_trips_the_debug_assertion() {
         let mut b = BatchBuilder::new(8);
-        for v in ["/a", "/b"] {
-            let mut r = b.row();
-            r.repeating(true).resource_id(v);
-            not_null(&mut r, "f", 0);
-        }
+        let mut r = b.row();
+        r.resource_id("/a").hold(mask(&[col::resource_id]));
+        not_null(&mut r, "f", 0);
+        drop(r);
+        let mut r = b.row_holding();
+        not_null(&mut r, "f", 1);
+        r.resource_id("/b");
     }
 
     /// Writes `n` rows with a url of `i` bytes each and a raw column on every other row.

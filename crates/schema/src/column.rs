@@ -38,14 +38,9 @@ pub trait ColumnKind {
     }
     /// Appends one value.
     fn append(&mut self, v: Self::Value<'_>);
-    /// Appends `v`, which the caller knows equals the last value this builder appended (the
-    /// same flow record's resource on its next tuple). A kind may then skip looking `v` up:
-    /// [`DictCol`] reuses its last key without comparing the strings. A wrong promise writes
-    /// the last value instead of `v` (a debug assertion catches it); the default appends `v`.
-    #[inline]
-    fn append_repeat(&mut self, v: Self::Value<'_>) {
-        self.append(v)
-    }
+    /// Appends the last value again `n` times: null if it was null (or nothing was
+    /// appended since the builder was made or last finished).
+    fn repeat_last(&mut self, n: usize);
     /// Appends a null.
     fn append_null(&mut self);
     /// Appends `n` nulls at once.
@@ -109,6 +104,17 @@ pub struct ListCol(ListBuilder<StringBuilder>);
 /// The UTC zone string every timestamp column carries.
 pub const UTC: &str = "UTC";
 
+/// Whether row `i` is valid in a builder's validity bitmap (`None`: every row is).
+fn valid_at(validity: Option<&[u8]>, i: usize) -> bool {
+    validity.is_none_or(|bits| bits.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1))
+}
+
+/// The value range of a variable-width builder's last row, unless it has none or is null.
+fn last_bytes(offsets: &[i32], validity: Option<&[u8]>) -> Option<std::ops::Range<usize>> {
+    let [.., a, b] = offsets else { return None };
+    valid_at(validity, offsets.len() - 2).then_some(*a as usize..*b as usize)
+}
+
 macro_rules! primitive_kind {
     ($t:ident, $b:ident, $v:ty, $dt:expr) => {
         impl ColumnKind for $t {
@@ -122,6 +128,15 @@ macro_rules! primitive_kind {
             #[inline]
             fn append(&mut self, v: $v) {
                 self.0.append_value(v)
+            }
+            fn repeat_last(&mut self, n: usize) {
+                let len = ArrayBuilder::len(&self.0);
+                match self.0.values_slice().last() {
+                    Some(&v) if valid_at(self.0.validity_slice(), len - 1) => {
+                        self.0.append_value_n(v, n)
+                    }
+                    _ => self.0.append_nulls(n),
+                }
             }
             #[inline]
             fn append_null(&mut self) {
@@ -164,6 +179,13 @@ impl ColumnKind for TsCol {
     fn append(&mut self, v: i64) {
         self.0.append_value(v)
     }
+    fn repeat_last(&mut self, n: usize) {
+        let len = ArrayBuilder::len(&self.0);
+        match self.0.values_slice().last() {
+            Some(&v) if valid_at(self.0.validity_slice(), len - 1) => self.0.append_value_n(v, n),
+            _ => self.0.append_nulls(n),
+        }
+    }
     #[inline]
     fn append_null(&mut self) {
         self.0.append_null()
@@ -204,6 +226,16 @@ impl ColumnKind for StrCol {
     #[inline]
     fn append(&mut self, v: &str) {
         self.0.append_value(v)
+    }
+    fn repeat_last(&mut self, n: usize) {
+        match last_bytes(self.0.offsets_slice(), self.0.validity_slice()) {
+            Some(r) => {
+                // Offsets and values of a `StringBuilder` only ever hold whole strings.
+                let v = String::from_utf8_lossy(&self.0.values_slice()[r]).into_owned();
+                self.0.append_value_n(v, n);
+            }
+            None => self.0.append_nulls(n),
+        }
     }
     #[inline]
     fn append_null(&mut self) {
@@ -251,13 +283,13 @@ impl ColumnKind for DictCol {
             self.miss(v);
         }
     }
-    #[inline]
-    fn append_repeat(&mut self, v: &str) {
-        if self.last_key.is_some() {
-            debug_assert_eq!(self.last, v, "append_repeat of a new value");
-            self.run += 1;
+    fn repeat_last(&mut self, n: usize) {
+        // A run is open exactly when the last value was not null (`miss` opens one, a null
+        // closes it).
+        if self.run > 0 {
+            self.run += n;
         } else {
-            self.append(v)
+            self.keys.append_nulls(n);
         }
     }
     #[inline]
@@ -354,6 +386,15 @@ impl ColumnKind for BinCol {
     fn append(&mut self, v: &[u8]) {
         self.0.append_value(v)
     }
+    fn repeat_last(&mut self, n: usize) {
+        match last_bytes(self.0.offsets_slice(), self.0.validity_slice()) {
+            Some(r) => {
+                let v = self.0.values_slice()[r].to_vec();
+                self.0.append_value_n(v, n);
+            }
+            None => self.0.append_nulls(n),
+        }
+    }
     #[inline]
     fn append_null(&mut self) {
         self.0.append_null()
@@ -401,6 +442,23 @@ impl ColumnKind for ListCol {
         }
         self.0.append(true);
     }
+    fn repeat_last(&mut self, n: usize) {
+        let Some(r) = last_bytes(self.0.offsets_slice(), self.0.validity_slice()) else {
+            return self.0.append_nulls(n);
+        };
+        let items = self.0.values_ref();
+        let (offsets, values) = (items.offsets_slice(), items.values_slice());
+        let last: Vec<String> = r
+            .map(|i| {
+                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                String::from_utf8_lossy(&values[a..b]).into_owned()
+            })
+            .collect();
+        let last: Vec<&str> = last.iter().map(String::as_str).collect();
+        for _ in 0..n {
+            self.append(&last);
+        }
+    }
     #[inline]
     fn append_null(&mut self) {
         self.0.append_null()
@@ -432,9 +490,40 @@ mod tests {
 
     use super::*;
 
+    /// `repeat_last` of every kind: the last value again, a null after a null, nulls at the
+    /// start. Rows are shown as `-` for null and `v` for a row equal to the appended value.
+    #[test]
+    fn repeat_last_repeats_values_and_nulls_in_every_kind() {
+        fn rows<K: ColumnKind>(mut col: K, v: K::Value<'_>) -> String {
+            col.repeat_last(1);
+            col.append(v);
+            col.repeat_last(2);
+            col.append_null();
+            col.repeat_last(2);
+            let a = col.finish();
+            let value = a.slice(1, 1);
+            (0..a.len())
+                .map(|i| match (a.is_valid(i), *a.slice(i, 1) == *value) {
+                    (false, _) => '-',
+                    (true, true) => 'v',
+                    (true, false) => '?',
+                })
+                .collect()
+        }
+        let want = "-vvv---";
+        assert_eq!(rows(I16Col::with_capacity(4), 7), want, "Int16");
+        assert_eq!(rows(I32Col::with_capacity(4), 7), want, "Int32");
+        assert_eq!(rows(I64Col::with_capacity(4), 7), want, "Int64");
+        assert_eq!(rows(TsCol::with_capacity(4), 7), want, "Timestamp");
+        assert_eq!(rows(StrCol::with_capacity(4), "ab"), want, "Utf8");
+        assert_eq!(rows(DictCol::with_capacity(4), "ab"), want, "Dictionary");
+        assert_eq!(rows(BinCol::with_capacity(4), b"ab"), want, "Binary");
+        assert_eq!(rows(ListCol::with_capacity(4), &["a", "b"]), want, "List");
+    }
+
     /// `DictCol` gives the keys and values arrow's own dictionary builder gives, whether a value
-    /// comes from its last-value check, its `recent` list or the dictionary, and afresh after
-    /// `finish`.
+    /// comes from its last-value check, its `recent` list, the dictionary or `repeat_last`, and
+    /// afresh after `finish`.
     #[test]
     fn dict_col_matches_the_arrow_dictionary_builder() {
         // Short values (kept in `recent`, more of them than it holds) and long ones (never).
@@ -465,17 +554,17 @@ mod tests {
                         ours.append_null();
                         theirs.append_null();
                     }
-                    1 | 2 => match &last {
-                        // The value before, again (a run).
-                        Some(v) => {
-                            ours.append_repeat(v);
-                            theirs.append_value(v);
+                    1 | 2 => {
+                        // The value before, again (a run), or a null after a null or at the
+                        // start of a batch.
+                        ours.repeat_last(1 + (r >> 40) as usize % 3);
+                        for _ in 0..1 + (r >> 40) % 3 {
+                            match &last {
+                                Some(v) => theirs.append_value(v),
+                                None => theirs.append_null(),
+                            }
                         }
-                        None => {
-                            ours.append_null();
-                            theirs.append_null();
-                        }
-                    },
+                    }
                     _ => {
                         // Batch 1 draws from fewer values, so a later batch's keys differ.
                         let n = if batch == 1 { 5 } else { pool.len() as u64 };

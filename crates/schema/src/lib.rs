@@ -36,7 +36,7 @@ pub mod vocab;
 
 pub use batch::{
     BatchBuilder, COLUMN_COUNT, COLUMNS, ColumnDef, DEFAULT_BATCH_ROWS, Provenance, RowWriter,
-    SCHEMA_NAME, SCHEMA_VERSION, Sizes, col, is_dict, schema,
+    SCHEMA_NAME, SCHEMA_VERSION, Sizes, col, is_dict, mask, schema,
 };
 pub use contract::{BOM, Origin, ParseStats, RecordParser, Reject};
 pub use extra::{JsonObject, push_json_string};
