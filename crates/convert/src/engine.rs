@@ -865,8 +865,8 @@ pub fn convert(opts: &ConvertOptions, progress: &dyn Progress) -> Result<Summary
                 }
             }
             r.outputs.sort();
-            manifest.append(r, &options_json)?;
         }
+        manifest.append_segment(&reports, &options_json)?;
         summary.outputs.extend(outputs);
         summary.reject_outputs.extend(reject_outputs);
         summary.rejects.extend(rejects);
