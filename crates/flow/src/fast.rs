@@ -41,44 +41,6 @@ pub(crate) fn commas<const N: usize>(text: &[u8], out: &mut [usize; N]) -> usize
     n
 }
 
-/// Dotted-quad IPv4 exactly as `Ipv4Addr::from_str` accepts it (four decimal octets, no
-/// leading zeros, each at most 255). Such a text is already canonical.
-#[inline]
-pub(crate) fn is_ipv4(s: &[u8]) -> bool {
-    if s.len() < 7 || s.len() > 15 {
-        return false;
-    }
-    let mut octets = 0u32;
-    let mut i = 0usize;
-    while i < s.len() {
-        let start = i;
-        let mut v = 0u32;
-        while let Some(&b) = s.get(i) {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            v = v * 10 + u32::from(b - b'0');
-            i += 1;
-        }
-        let len = i - start;
-        if len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == b'0') {
-            return false;
-        }
-        octets += 1;
-        if i == s.len() {
-            break;
-        }
-        if s[i] != b'.' || octets == 4 {
-            return false;
-        }
-        i += 1;
-        if i == s.len() {
-            return false;
-        }
-    }
-    octets == 4
-}
-
 /// First instant of 2201-01-01 in microseconds: `parse_epoch` accepts years 1970–2200.
 const EPOCH_LIMIT_MICROS: i64 = 84_371 * 86_400 * 1_000_000;
 
@@ -145,12 +107,12 @@ mod tests {
     fn check_ip(s: &str) {
         let mut scratch = String::new();
         let r = ip::split_ip_port(s, false, "ip_invalid:src", &mut scratch);
-        if is_ipv4(s.as_bytes()) {
+        if ip::is_canonical_ipv4(s.as_bytes()) {
             assert_eq!(r.ip, Some(s), "{s:?}");
             assert!(r.exact && r.port.is_none() && r.issue.is_none(), "{s:?}");
         }
         assert_eq!(
-            is_ipv4(s.as_bytes()),
+            ip::is_canonical_ipv4(s.as_bytes()),
             s.parse::<std::net::Ipv4Addr>().is_ok(),
             "{s:?}"
         );

@@ -255,7 +255,7 @@ impl TupleScratch {
 
         // Addresses and ports.
         let src_ip = get(1).and_then(|s| {
-            if fast::is_ipv4(s.as_bytes()) {
+            if ip::is_canonical_ipv4(s.as_bytes()) {
                 // Canonical already, no port: what `split_ip_port` returns, borrowed.
                 return Some(s);
             }
@@ -269,7 +269,7 @@ impl TupleScratch {
             r.ip
         });
         let dst_ip = get(2).and_then(|s| {
-            if fast::is_ipv4(s.as_bytes()) {
+            if ip::is_canonical_ipv4(s.as_bytes()) {
                 // Canonical already, no port: what `split_ip_port` returns, borrowed.
                 return Some(s);
             }

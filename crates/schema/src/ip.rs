@@ -35,6 +35,44 @@ pub fn fold_mapped(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Dotted-quad IPv4 exactly as `Ipv4Addr::from_str` accepts it (four decimal octets, no
+/// leading zeros, each at most 255). Such a text is already canonical.
+#[inline]
+pub fn is_canonical_ipv4(s: &[u8]) -> bool {
+    if s.len() < 7 || s.len() > 15 {
+        return false;
+    }
+    let mut octets = 0u32;
+    let mut i = 0usize;
+    while i < s.len() {
+        let start = i;
+        let mut v = 0u32;
+        while let Some(&b) = s.get(i) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            v = v * 10 + u32::from(b - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || len > 3 || v > 255 || (len > 1 && s[start] == b'0') {
+            return false;
+        }
+        octets += 1;
+        if i == s.len() {
+            break;
+        }
+        if s[i] != b'.' || octets == 4 {
+            return false;
+        }
+        i += 1;
+        if i == s.len() {
+            return false;
+        }
+    }
+    octets == 4
+}
+
 fn parse_port(s: &str) -> Option<u16> {
     if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -65,6 +103,29 @@ fn parse_addr(s: &str) -> Option<IpAddr> {
 ///
 /// `scratch` holds the canonical text when it differs from the source.
 pub fn split_ip_port<'a>(
+    text: &'a str,
+    always_port: bool,
+    side_issue: &'static str,
+    scratch: &'a mut String,
+) -> SplitIp<'a> {
+    // The common case first: a dotted quad and a port, as Storage Analytics writes every
+    // IPv4 requester. Same result as the rules (`split_by_rules`), without the general parsers.
+    if let Some((a, p)) = text.split_once(':')
+        && is_canonical_ipv4(a.as_bytes())
+        && let Some(port) = parse_port(p)
+    {
+        return SplitIp {
+            ip: Some(a),
+            port: Some(port),
+            issue: None,
+            exact: p == "0" || !p.starts_with('0'),
+        };
+    }
+    split_by_rules(text, always_port, side_issue, scratch)
+}
+
+/// [`split_ip_port`] by its rules alone.
+fn split_by_rules<'a>(
     text: &'a str,
     always_port: bool,
     side_issue: &'static str,
@@ -163,6 +224,35 @@ pub fn split_ip_port<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn both(text: &str, always: bool) {
+        let (mut a, mut b) = (String::new(), String::new());
+        let fast = split_ip_port(text, always, "ip_invalid:src", &mut a);
+        let rules = split_by_rules(text, always, "ip_invalid:src", &mut b);
+        assert_eq!(
+            (fast.ip, fast.port, fast.issue, fast.exact),
+            (rules.ip, rules.port, rules.issue, rules.exact),
+            "{text:?} always_port {always}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_dotted_quad_shortcut_agrees_with_the_rules(s in "[0-9.:\\[\\]a]{0,24}", always: bool) {
+            both(&s, always);
+        }
+
+        #[test]
+        fn the_shortcut_agrees_on_near_addresses(
+            a in 0u32..300, b in 0u32..300, c in 0u32..1000, d in 0u32..300,
+            zero in 0usize..3, port in 0u32..70000, pad in 0usize..2, always: bool,
+        ) {
+            let first = format!("{}{a}", "0".repeat(zero));
+            let port = format!("{}{port}", "0".repeat(pad));
+            both(&format!("{first}.{b}.{c}.{d}:{port}"), always);
+            both(&format!("{first}.{b}.{c}.{d}"), always);
+        }
+    }
 
     fn split(
         text: &str,
