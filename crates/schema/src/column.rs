@@ -67,8 +67,9 @@ pub struct I16Col(Int16Builder);
 pub struct I32Col(Int32Builder);
 /// `Int64`.
 pub struct I64Col(Int64Builder);
-/// `Utf8`.
-pub struct StrCol(StringBuilder);
+/// `Utf8`. The `String` is scratch for [`ColumnKind::repeat_last`], which cannot append a
+/// value borrowed from the builder it appends to.
+pub struct StrCol(StringBuilder, String);
 /// `Dictionary(Int32, Utf8)`.
 ///
 /// Most dictionary columns repeat the previous row's value (`log_family`, `source_file`, the
@@ -215,10 +216,10 @@ impl ColumnKind for StrCol {
         DataType::Utf8
     }
     fn with_capacity(rows: usize) -> Self {
-        Self(StringBuilder::with_capacity(rows, rows * 16))
+        Self(StringBuilder::with_capacity(rows, rows * 16), String::new())
     }
     fn with_capacity_bytes(rows: usize, bytes: usize) -> Self {
-        Self(StringBuilder::with_capacity(rows, bytes))
+        Self(StringBuilder::with_capacity(rows, bytes), String::new())
     }
     fn data_bytes(&self) -> usize {
         self.0.values_slice().len()
@@ -230,9 +231,15 @@ impl ColumnKind for StrCol {
     fn repeat_last(&mut self, n: usize) {
         match last_bytes(self.0.offsets_slice(), self.0.validity_slice()) {
             Some(r) => {
-                // Offsets and values of a `StringBuilder` only ever hold whole strings.
-                let v = String::from_utf8_lossy(&self.0.values_slice()[r]).into_owned();
-                self.0.append_value_n(v, n);
+                // Offsets and values of a `StringBuilder` only ever hold whole strings, so the
+                // lossy branch is never taken; the scratch keeps its room from call to call.
+                let bytes = &self.0.values_slice()[r];
+                self.1.clear();
+                match std::str::from_utf8(bytes) {
+                    Ok(v) => self.1.push_str(v),
+                    Err(_) => self.1.push_str(&String::from_utf8_lossy(bytes)),
+                }
+                self.0.append_value_n(&self.1, n);
             }
             None => self.0.append_nulls(n),
         }
