@@ -39,5 +39,5 @@ pub use batch::{
     SCHEMA_NAME, SCHEMA_VERSION, Sizes, col, is_dict, mask, schema,
 };
 pub use contract::{BOM, Origin, ParseStats, RecordParser, Reject};
-pub use extra::{JsonObject, push_json_string};
+pub use extra::{JsonObject, member_prefix, push_json_string};
 pub use time::EventTime;

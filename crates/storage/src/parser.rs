@@ -5,6 +5,7 @@ use azlog_schema::time::parse_iso8601;
 use azlog_schema::vocab::{guid_lower, storage_status_outcome};
 use azlog_schema::{
     BOM, BatchBuilder, JsonObject, Origin, ParseStats, Provenance, RecordParser, Reject,
+    member_prefix,
 };
 use memchr::memchr;
 
@@ -33,6 +34,17 @@ pub struct StorageParser {
     account: String,
     extra: JsonObject,
     issues: Vec<&'static str>,
+    prefixes: Prefixes,
+}
+
+/// The `"name":` text of every field's `extra` member ([`NAMES`]), made once per parser.
+#[derive(Debug)]
+struct Prefixes(Vec<String>);
+
+impl Default for Prefixes {
+    fn default() -> Self {
+        Self(NAMES.iter().map(|n| member_prefix(n)).collect())
+    }
 }
 
 /// Why a line became a reject.
@@ -180,6 +192,7 @@ impl StorageParser {
             account,
             extra,
             issues,
+            prefixes,
             ..
         } = self;
         extra.clear();
@@ -206,12 +219,12 @@ impl StorageParser {
                     Some(t) => {
                         r.time(Some(t.time));
                         if !t.is_canonical7() {
-                            extra.string_plain_key(NAMES[i], v);
+                            extra.string_prefixed(&prefixes.0[i], v);
                         }
                     }
                     None => {
                         issues.push("time_unparsed");
-                        extra.string_plain_key(NAMES[i], v);
+                        extra.string_prefixed(&prefixes.0[i], v);
                     }
                 },
                 F_OPERATION => {
@@ -226,7 +239,7 @@ impl StorageParser {
                         Some((n, exact)) => {
                             r.http_status(n);
                             if !exact {
-                                extra.string_plain_key(NAMES[i], v);
+                                extra.string_prefixed(&prefixes.0[i], v);
                             }
                         }
                         None => {
@@ -234,7 +247,7 @@ impl StorageParser {
                             if v != "Unknown" {
                                 issues.push(number_issue(i));
                             }
-                            extra.string_plain_key(NAMES[i], v);
+                            extra.string_prefixed(&prefixes.0[i], v);
                         }
                     }
                 }
@@ -248,12 +261,12 @@ impl StorageParser {
                                 _ => r.dst_bytes(n),
                             };
                             if !exact {
-                                extra.string_plain_key(NAMES[i], v);
+                                extra.string_prefixed(&prefixes.0[i], v);
                             }
                         }
                         None => {
                             issues.push(number_issue(i));
-                            extra.string_plain_key(NAMES[i], v);
+                            extra.string_prefixed(&prefixes.0[i], v);
                         }
                     }
                 }
@@ -266,7 +279,7 @@ impl StorageParser {
                     account.make_ascii_lowercase();
                     r.resource_name(account.as_str());
                     if account != v {
-                        extra.string_plain_key(NAMES[i], v);
+                        extra.string_prefixed(&prefixes.0[i], v);
                     }
                 }
                 F_SERVICE_TYPE => {
@@ -279,7 +292,7 @@ impl StorageParser {
                     service.push_str("services");
                     r.resource_type(service.as_str());
                     if !exact {
-                        extra.string_plain_key(NAMES[i], v);
+                        extra.string_prefixed(&prefixes.0[i], v);
                     }
                 }
                 F_URL => {
@@ -299,7 +312,7 @@ impl StorageParser {
                         issues.push(issue);
                     }
                     if !s.exact {
-                        extra.string_plain_key(NAMES[i], v);
+                        extra.string_prefixed(&prefixes.0[i], v);
                     }
                 }
                 F_USER_AGENT => {
@@ -317,15 +330,15 @@ impl StorageParser {
                         _ => r.app_id(g),
                     };
                     if !same {
-                        extra.string_plain_key(NAMES[i], v);
+                        extra.string_prefixed(&prefixes.0[i], v);
                     }
                 }
                 F_UPN => {
                     r.user_name(v);
                 }
-                _ if i < NAMES.len() => extra.string_plain_key(NAMES[i], v),
+                _ if i < NAMES.len() => extra.string_prefixed(&prefixes.0[i], v),
                 // Surplus fields of an unknown version, by 1-based position.
-                _ => extra.string_plain_key(&format!("field-{}", i + 1), v),
+                _ => extra.string(&format!("field-{}", i + 1), v),
             }
         }
         r.outcome(storage_status_outcome(status));
