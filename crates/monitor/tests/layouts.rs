@@ -125,3 +125,36 @@ fn the_callers_input_is_not_modified() {
     );
     assert_eq!(input, copy);
 }
+
+#[test]
+fn invalid_utf8_anywhere_in_a_record_is_replaced_and_flagged_not_rejected() {
+    // Bytes that are not UTF-8 early, in the middle (past the first 32-byte block) and at the
+    // end of a record: each record converts with U+FFFD in place and `invalid_utf8` noted.
+    let pad = "x".repeat(40);
+    for (at, bad) in [(0usize, &b"\xff"[..]), (1, b"\xc3\x28"), (2, b"\xe2\x82")] {
+        let mut line = Vec::new();
+        line.extend_from_slice(
+            br#"{"time":"2024-07-14T09:30:00Z","category":"AuditEvent","operationName":""#,
+        );
+        if at == 0 {
+            line.extend_from_slice(bad);
+        }
+        line.extend_from_slice(pad.as_bytes());
+        if at == 1 {
+            line.extend_from_slice(bad);
+        }
+        line.extend_from_slice(pad.as_bytes());
+        if at == 2 {
+            line.extend_from_slice(bad);
+        }
+        line.extend_from_slice(b"\"}\n");
+        let (rows, rejects) = rows_and_rejects(&line);
+        assert_eq!(rejects, [], "{at}");
+        assert_eq!(rows.len(), 1, "{at}");
+        assert!(rows[0].contains("invalid_utf8"), "{at}: {}", rows[0]);
+        assert!(rows[0].contains('\u{fffd}'), "{at}: {}", rows[0]);
+    }
+    // The same record in valid UTF-8 is not flagged.
+    let (rows, _) = rows_and_rejects(GOOD.as_bytes());
+    assert!(!rows[0].contains("invalid_utf8"), "{}", rows[0]);
+}
