@@ -48,6 +48,22 @@ pub(crate) const TRUNCATE: usize = 64;
 /// at most about 2.6 KB; a page whose levels do not fit is assembled in a new buffer instead.
 const LEVEL_ROOM: usize = 4096;
 
+/// `a.cmp(b)` for byte strings, their first 8 bytes compared as one big-endian word. Every
+/// value is compared with its page's min and max, most pairs differ within 8 bytes (IP
+/// addresses, ids), and a slice comparison is a `memcmp` call (VNet: 490 K calls, 0.7 % of
+/// the instructions, for 10 MB).
+#[inline]
+fn cmp_bytes(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+        if x != y {
+            return x.cmp(&y);
+        }
+        return a[8..].cmp(&b[8..]);
+    }
+    a.cmp(b)
+}
+
 /// One column chunk being written.
 pub(crate) struct PlainChunk {
     descr: ColumnDescPtr,
@@ -161,11 +177,19 @@ impl PlainChunk {
         }
         let page = &self.page;
         let get = |(s, n): (usize, usize)| &page[s..s + n];
-        if self.min.is_none_or(|m| v < get(m)) {
-            self.min = Some(at);
-        }
-        if self.max.is_none_or(|m| v > get(m)) {
-            self.max = Some(at);
+        match (self.min, self.max) {
+            // min <= max, so a value below the min is not above the max.
+            (Some(lo), Some(hi)) => {
+                if cmp_bytes(v, get(lo)).is_lt() {
+                    self.min = Some(at);
+                } else if cmp_bytes(v, get(hi)).is_gt() {
+                    self.max = Some(at);
+                }
+            }
+            _ => {
+                self.min = Some(at);
+                self.max = Some(at);
+            }
         }
     }
 
@@ -801,5 +825,32 @@ mod tests {
         raw.extend_from_slice(&[0xff, 0xff, 1]);
         let (hi, cut) = truncate_max(&raw);
         assert!(cut && hi.len() == 64 && hi[62] == 0x81 && hi[63] == 0);
+    }
+
+    #[test]
+    fn cmp_bytes_orders_as_slices_do() {
+        // Random pairs over a small alphabet (so words and prefixes often tie), lengths 0-19,
+        // behind a shared prefix of 0-11 bytes: below, at and past the 8-byte word.
+        let alphabet = [0u8, b'1', b'2', 0x7f, 0x80, 0xff];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..200_000 {
+            let shared = (next() % 12) as usize;
+            let prefix: Vec<u8> = (0..shared)
+                .map(|_| alphabet[(next() % 6) as usize])
+                .collect();
+            let (la, lb) = (next() % 20, next() % 20);
+            let mut a = prefix.clone();
+            a.extend((0..la).map(|_| alphabet[(next() % 6) as usize]));
+            let mut b = prefix;
+            b.extend((0..lb).map(|_| alphabet[(next() % 6) as usize]));
+            assert_eq!(super::cmp_bytes(&a, &b), a.cmp(&b), "{a:?} {b:?}");
+            assert_eq!(super::cmp_bytes(&a, &a), std::cmp::Ordering::Equal);
+        }
     }
 }
