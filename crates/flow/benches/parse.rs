@@ -1,9 +1,11 @@
-//! Throughput of `FlowParser` on ~20 MB generated NSG v2 and VNet v4 blobs.
+//! Throughput of `FlowParser` on ~20 MB generated NSG v2 and VNet v4 blobs, cut into pieces
+//! and parsed into batches the way the engine does it.
 
 use std::hint::black_box;
 
 use azlog_flow::FlowParser;
-use azlog_schema::{BatchBuilder, Origin, RecordParser};
+use azlog_json::{Cut, DEFAULT_MAX_DEPTH, records_cut};
+use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
 use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, seeded.
@@ -117,18 +119,67 @@ fn blob(vnet: bool, target: usize) -> (Vec<u8>, u64) {
     (out.into_bytes(), tuples)
 }
 
-fn run(p: &mut FlowParser, input: &[u8]) -> u64 {
-    let mut out = BatchBuilder::default();
-    let mut rejects = Vec::new();
-    let stats = p.parse(
-        input,
-        &Origin::whole_file("PT1H.json"),
-        &mut out,
-        &mut rejects,
-    );
-    let batches = out.take_batches().map(|b| b.len()).unwrap_or(0);
-    black_box(batches);
-    stats.rows
+/// One piece of a blob, as the engine hands it to the parser.
+struct Piece<'a> {
+    bytes: &'a [u8],
+    first_record: u64,
+    within_records: bool,
+    at_eof: bool,
+}
+
+/// The blob cut into pieces of about 2 MiB just after a record, as the engine cuts a flow blob
+/// (a quarter of its 8 MiB line chunk).
+fn pieces(input: &[u8]) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let (mut rest, mut record, mut within) = (input, 0u64, false);
+    let mut want = 2 << 20;
+    while want < rest.len() {
+        match records_cut(&rest[..want], DEFAULT_MAX_DEPTH, within) {
+            Cut::At { end, records } => {
+                out.push(Piece {
+                    bytes: &rest[..end],
+                    first_record: record,
+                    within_records: within,
+                    at_eof: false,
+                });
+                rest = &rest[end..];
+                record += records as u64;
+                within = true;
+                want = 2 << 20;
+            }
+            Cut::NeedMore => want *= 2,
+            Cut::Never => break,
+        }
+    }
+    out.push(Piece {
+        bytes: rest,
+        first_record: record,
+        within_records: within,
+        at_eof: true,
+    });
+    out
+}
+
+/// Parses every piece, each into a builder sized from the piece before (as the engine sizes
+/// it); returns the rows.
+fn run(p: &mut FlowParser, pieces: &[Piece<'_>]) -> u64 {
+    let mut learned = (0usize, Sizes::default());
+    let mut rows = 0;
+    for piece in pieces {
+        let sizes = learned.1.scaled(piece.bytes.len(), learned.0);
+        let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
+        let mut rejects = Vec::new();
+        let origin = Origin {
+            first_record: piece.first_record,
+            within_records: piece.within_records,
+            at_eof: piece.at_eof,
+            ..Origin::whole_file("PT1H.json")
+        };
+        rows += p.parse(piece.bytes, &origin, &mut out, &mut rejects).rows;
+        learned = (piece.bytes.len(), out.sizes().clone());
+        black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+    }
+    rows
 }
 
 fn bench(c: &mut Criterion) {
@@ -136,22 +187,24 @@ fn bench(c: &mut Criterion) {
         ("nsg_v2", blob(false, 20 << 20)),
         ("vnet_v4", blob(true, 20 << 20)),
     ];
+    let cut: Vec<_> = inputs.iter().map(|(_, (input, _))| pieces(input)).collect();
     let mut parser = FlowParser::new();
-    for (_, (input, tuples)) in &inputs {
-        assert_eq!(run(&mut parser, input), *tuples);
+    for ((_, (_, tuples)), p) in inputs.iter().zip(&cut) {
+        assert!(p.len() > 1, "the blob is cut into pieces");
+        assert_eq!(run(&mut parser, p), *tuples);
     }
     let mut g = c.benchmark_group("flow_bytes");
     g.sample_size(10);
-    for (name, (input, _)) in &inputs {
+    for ((name, (input, _)), p) in inputs.iter().zip(&cut) {
         g.throughput(Throughput::Bytes(input.len() as u64));
-        g.bench_function(*name, |b| b.iter(|| run(&mut parser, black_box(input))));
+        g.bench_function(*name, |b| b.iter(|| run(&mut parser, black_box(p))));
     }
     g.finish();
     let mut g = c.benchmark_group("flow_tuples");
     g.sample_size(10);
-    for (name, (input, tuples)) in &inputs {
+    for ((name, (_, tuples)), p) in inputs.iter().zip(&cut) {
         g.throughput(Throughput::Elements(*tuples));
-        g.bench_function(*name, |b| b.iter(|| run(&mut parser, black_box(input))));
+        g.bench_function(*name, |b| b.iter(|| run(&mut parser, black_box(p))));
     }
     g.finish();
 }
@@ -166,7 +219,7 @@ fn main() {
         let mib: usize = mib.parse().unwrap_or(1);
         let (input, tuples) = blob(which == "vnet", mib << 20);
         let mut parser = FlowParser::new();
-        assert_eq!(run(&mut parser, &input), tuples);
+        assert_eq!(run(&mut parser, &pieces(&input)), tuples);
         return;
     }
     benches();

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use azlog_monitor::MonitorParser;
-use azlog_schema::{BatchBuilder, Origin, RecordParser};
+use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
 use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, no dependency.
@@ -144,20 +144,45 @@ fn corpus(target_bytes: usize) -> (String, u64) {
     (s, n)
 }
 
+/// The corpus as ~8 MiB newline-aligned pieces, what the engine hands a parser.
+fn pieces(input: &str) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = input.as_bytes();
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(8 << 20);
+        if cut < rest.len() {
+            cut = memchr::memrchr(b'\n', &rest[..cut]).map_or(rest.len(), |k| k + 1);
+        }
+        out.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    out
+}
+
 fn bench(c: &mut Criterion) {
     let (input, records) = corpus(20 << 20);
+    let pieces = pieces(&input);
     let mut parser = MonitorParser::new();
-    let run = |p: &mut MonitorParser| {
-        let mut out = BatchBuilder::default();
-        let mut rejects = Vec::new();
-        let stats = p.parse(
-            input.as_bytes(),
-            &Origin::whole_file("bench.jsonl"),
-            &mut out,
-            &mut rejects,
-        );
-        assert_eq!(stats.rows, records);
-        black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+    // Each piece's builder is sized from the piece before, as the engine sizes it.
+    let mut learned = (0usize, Sizes::default());
+    let mut run = |p: &mut MonitorParser| {
+        let mut rows = 0;
+        for piece in &pieces {
+            let sizes = learned.1.scaled(piece.len(), learned.0);
+            let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
+            let mut rejects = Vec::new();
+            rows += p
+                .parse(
+                    piece,
+                    &Origin::whole_file("bench.jsonl"),
+                    &mut out,
+                    &mut rejects,
+                )
+                .rows;
+            learned = (piece.len(), out.sizes().clone());
+            black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+        }
+        assert_eq!(rows, records);
     };
     let mut g = c.benchmark_group("monitor_jsonl_bytes");
     g.sample_size(10);

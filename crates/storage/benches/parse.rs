@@ -1,11 +1,12 @@
 //! Parse-only throughput of `StorageParser` on a ~50 MB generated Storage Analytics corpus
 //! (the `azlog-gen` corpus, seed 1): bytes/s and lines/s, one thread, rows into a
-//! `BatchBuilder` (batches cut and dropped as the engine would hand them to the writer).
+//! `BatchBuilder` sized from the piece before, as the engine sizes it (batches cut and dropped
+//! as the engine would hand them to the writer).
 
 use std::hint::black_box;
 use std::path::Path;
 
-use azlog_schema::{BatchBuilder, Origin, RecordParser};
+use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
 use azlog_storage::StorageParser;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -58,15 +59,19 @@ fn bench(c: &mut Criterion) {
     let pieces = corpus();
     let bytes: usize = pieces.iter().map(Vec::len).sum();
     let mut parser = StorageParser::new();
-    let run = |parser: &mut StorageParser| {
+    // Each piece's builder is sized from the piece before, as the engine sizes it.
+    let mut learned = (0usize, Sizes::default());
+    let mut run = |parser: &mut StorageParser| {
         let mut lines = 0;
         for p in &pieces {
-            let mut out = BatchBuilder::default();
+            let sizes = learned.1.scaled(p.len(), learned.0);
+            let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
             let mut rejects = Vec::new();
             let origin = Origin::whole_file("bench.log");
             lines += parser
                 .parse(p, &origin, &mut out, &mut rejects)
                 .records_read;
+            learned = (p.len(), out.sizes().clone());
             black_box(out.take_batches().expect("batches"));
         }
         lines
