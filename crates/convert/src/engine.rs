@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use arrow_array::RecordBatch;
 use azlog_schema::{
-    BatchBuilder, JsonObject, Origin, ParseStats, Provenance, RecordParser, Reject, Sizes,
-    push_json_string,
+    BatchBuilder, JsonObject, Origin, ParseStats, Provenance, RecordParser, Reject, SizeHint,
+    Sizes, push_json_string,
 };
 use rayon::prelude::*;
 
@@ -261,7 +261,7 @@ fn overflow_reject(o: Overflow) -> Reject {
 /// column buffers are allocated once instead of doubling up from 8192 rows (each doubling a
 /// copy into new memory, at ~12 K rows per storage piece and ~28 K per flow piece).
 #[derive(Default)]
-struct SizeHints(Mutex<Vec<(Family, usize, Sizes)>>);
+struct SizeHints(Mutex<Vec<(Family, SizeHint)>>);
 
 impl SizeHints {
     /// A builder sized for `bytes` of `family`'s input.
@@ -272,7 +272,7 @@ impl SizeHints {
             hints
                 .iter()
                 .find(|h| h.0 == family)
-                .map(|(_, seen, sizes)| sizes.scaled(bytes, *seen))
+                .and_then(|(_, h)| h.expected(bytes))
         };
         match expected {
             Some(sizes) => BatchBuilder::with_sizes(batch_rows, &sizes),
@@ -281,16 +281,14 @@ impl SizeHints {
     }
 
     fn learn(&self, family: Family, bytes: usize, sizes: &Sizes) {
-        if bytes == 0 || sizes.rows == 0 {
-            return;
-        }
         let mut hints = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         match hints.iter_mut().find(|h| h.0 == family) {
-            Some(h) => {
-                h.1 = bytes;
-                h.2.clone_from(sizes);
+            Some((_, h)) => h.learn(bytes, sizes),
+            None => {
+                let mut h = SizeHint::default();
+                h.learn(bytes, sizes);
+                hints.push((family, h));
             }
-            None => hints.push((family, bytes, sizes.clone())),
         }
     }
 }

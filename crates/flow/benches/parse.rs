@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use azlog_flow::FlowParser;
 use azlog_json::{Cut, DEFAULT_MAX_DEPTH, records_cut};
-use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
+use azlog_schema::{DEFAULT_BATCH_ROWS, Origin, RecordParser, SizeHint};
 use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, seeded.
@@ -163,11 +163,10 @@ fn pieces(input: &[u8]) -> Vec<Piece<'_>> {
 /// Parses every piece, each into a builder sized from the piece before (as the engine sizes
 /// it); returns the rows.
 fn run(p: &mut FlowParser, pieces: &[Piece<'_>]) -> u64 {
-    let mut learned = (0usize, Sizes::default());
+    let mut hint = SizeHint::default();
     let mut rows = 0;
     for piece in pieces {
-        let sizes = learned.1.scaled(piece.bytes.len(), learned.0);
-        let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
+        let mut out = hint.builder(piece.bytes.len(), DEFAULT_BATCH_ROWS);
         let mut rejects = Vec::new();
         let origin = Origin {
             first_record: piece.first_record,
@@ -176,8 +175,8 @@ fn run(p: &mut FlowParser, pieces: &[Piece<'_>]) -> u64 {
             ..Origin::whole_file("PT1H.json")
         };
         rows += p.parse(piece.bytes, &origin, &mut out, &mut rejects).rows;
-        learned = (piece.bytes.len(), out.sizes().clone());
         black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+        hint.learn(piece.bytes.len(), out.sizes());
     }
     rows
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use azlog_monitor::MonitorParser;
-use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
+use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, SizeHint};
 use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, no dependency.
@@ -164,23 +164,16 @@ fn bench(c: &mut Criterion) {
     let pieces = pieces(&input);
     let mut parser = MonitorParser::new();
     // Each piece's builder is sized from the piece before, as the engine sizes it.
-    let mut learned = (0usize, Sizes::default());
+    let mut hint = SizeHint::default();
     let mut run = |p: &mut MonitorParser| {
         let mut rows = 0;
         for piece in &pieces {
-            let sizes = learned.1.scaled(piece.len(), learned.0);
-            let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
+            let mut out = hint.builder(piece.len(), DEFAULT_BATCH_ROWS);
             let mut rejects = Vec::new();
-            rows += p
-                .parse(
-                    piece,
-                    &Origin::whole_file("bench.jsonl"),
-                    &mut out,
-                    &mut rejects,
-                )
-                .rows;
-            learned = (piece.len(), out.sizes().clone());
+            let origin = Origin::whole_file("bench.jsonl");
+            rows += p.parse(piece, &origin, &mut out, &mut rejects).rows;
             black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+            hint.learn(piece.len(), out.sizes());
         }
         assert_eq!(rows, records);
     };

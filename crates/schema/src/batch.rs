@@ -355,6 +355,44 @@ impl Sizes {
     }
 }
 
+/// What the last piece of input built, for sizing the builder of the next: a converter that
+/// cuts its input into pieces and builds batches piece by piece keeps one per kind of input
+/// ([`SizeHint::builder`] for each piece, then [`SizeHint::learn`] from its builder).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SizeHint {
+    /// Input bytes of the piece learned from (0: none yet).
+    bytes: usize,
+    /// What its builder held.
+    sizes: Sizes,
+}
+
+impl SizeHint {
+    /// The sizes expected for a piece of `bytes` ([`Sizes::scaled`] from the piece learned),
+    /// or `None` before any piece was learned.
+    pub fn expected(&self, bytes: usize) -> Option<Sizes> {
+        (self.bytes > 0).then(|| self.sizes.scaled(bytes, self.bytes))
+    }
+
+    /// A builder for a piece of `bytes` that cuts a batch every `batch_rows` rows, with room
+    /// for what [`SizeHint::expected`] says ([`BatchBuilder::new`] before any piece).
+    pub fn builder(&self, bytes: usize, batch_rows: usize) -> BatchBuilder {
+        match self.expected(bytes) {
+            Some(sizes) => BatchBuilder::with_sizes(batch_rows, &sizes),
+            None => BatchBuilder::new(batch_rows),
+        }
+    }
+
+    /// Learns from a piece of `bytes` whose builder ended with `sizes`
+    /// ([`BatchBuilder::sizes`]). A piece without bytes or rows teaches nothing.
+    pub fn learn(&mut self, bytes: usize, sizes: &Sizes) {
+        if bytes == 0 || sizes.rows == 0 {
+            return;
+        }
+        self.bytes = bytes;
+        self.sizes.clone_from(sizes);
+    }
+}
+
 /// The unified Arrow schema, with `PARQUET:field_id` on every field and the schema name and
 /// version in its metadata.
 pub fn schema() -> SchemaRef {
@@ -1040,6 +1078,29 @@ mod tests {
         assert_eq!(t.rows, 42);
         assert_eq!(t.bytes[col::raw], 85);
         assert_eq!(s.scaled(1, 0), Sizes::default());
+    }
+
+    #[test]
+    fn size_hints_scale_the_last_piece_learned() {
+        let mut hint = SizeHint::default();
+        assert_eq!(hint.expected(100), None, "nothing learned yet");
+        assert_eq!(hint.builder(100, 64).sizes(), &Sizes::default());
+        let mut b = hint.builder(1000, 64);
+        fill(&mut b, 20);
+        b.take_batches().expect("batches");
+        hint.learn(1000, b.sizes());
+        // 20 rows per 1000 bytes: 40 for 2000, plus a sixteenth (rounded down), i.e. 42.
+        let e = hint.expected(2000).expect("learned");
+        assert_eq!(e.rows, 42);
+        assert_eq!(e, b.sizes().scaled(2000, 1000));
+        // A piece without rows teaches nothing; a later piece replaces the earlier one.
+        hint.learn(500, &Sizes::default());
+        assert_eq!(hint.expected(2000).map(|s| s.rows), Some(42));
+        let mut c = hint.builder(10, 64);
+        fill(&mut c, 5);
+        c.take_batches().expect("batches");
+        hint.learn(10, c.sizes());
+        assert_eq!(hint.expected(20).map(|s| s.rows), Some(10));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub mod vocab;
 
 pub use batch::{
     BatchBuilder, COLUMN_COUNT, COLUMNS, ColumnDef, DEFAULT_BATCH_ROWS, Provenance, RowWriter,
-    SCHEMA_NAME, SCHEMA_VERSION, Sizes, col, is_dict, mask, schema,
+    SCHEMA_NAME, SCHEMA_VERSION, SizeHint, Sizes, col, is_dict, mask, schema,
 };
 pub use contract::{BOM, Origin, ParseStats, RecordParser, Reject};
 pub use extra::{JsonObject, member_prefix, push_json_string};

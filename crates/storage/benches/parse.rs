@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, Sizes};
+use azlog_schema::{DEFAULT_BATCH_ROWS, Origin, RecordParser, SizeHint};
 use azlog_storage::StorageParser;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -60,19 +60,18 @@ fn bench(c: &mut Criterion) {
     let bytes: usize = pieces.iter().map(Vec::len).sum();
     let mut parser = StorageParser::new();
     // Each piece's builder is sized from the piece before, as the engine sizes it.
-    let mut learned = (0usize, Sizes::default());
+    let mut hint = SizeHint::default();
     let mut run = |parser: &mut StorageParser| {
         let mut lines = 0;
         for p in &pieces {
-            let sizes = learned.1.scaled(p.len(), learned.0);
-            let mut out = BatchBuilder::with_sizes(DEFAULT_BATCH_ROWS, &sizes);
+            let mut out = hint.builder(p.len(), DEFAULT_BATCH_ROWS);
             let mut rejects = Vec::new();
             let origin = Origin::whole_file("bench.log");
             lines += parser
                 .parse(p, &origin, &mut out, &mut rejects)
                 .records_read;
-            learned = (p.len(), out.sizes().clone());
             black_box(out.take_batches().expect("batches"));
+            hint.learn(p.len(), out.sizes());
         }
         lines
     };
