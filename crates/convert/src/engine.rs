@@ -266,18 +266,16 @@ struct SizeHints(Mutex<Vec<(Family, SizeHint)>>);
 impl SizeHints {
     /// A builder sized for `bytes` of `family`'s input.
     fn builder(&self, family: Family, bytes: usize, batch_rows: usize) -> BatchBuilder {
-        // Scaled under the lock, built outside it: the builder allocates 62 columns.
-        let expected = {
+        // Copied under the lock, built outside it: the builder allocates 62 columns.
+        let hint = {
             let hints = self.0.lock().unwrap_or_else(PoisonError::into_inner);
             hints
                 .iter()
                 .find(|h| h.0 == family)
-                .and_then(|(_, h)| h.expected(bytes))
+                .map(|(_, h)| h.clone())
+                .unwrap_or_default()
         };
-        match expected {
-            Some(sizes) => BatchBuilder::with_sizes(batch_rows, &sizes),
-            None => BatchBuilder::new(batch_rows),
-        }
+        hint.builder(bytes, batch_rows)
     }
 
     fn learn(&self, family: Family, bytes: usize, sizes: &Sizes) {

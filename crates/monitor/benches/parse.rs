@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use azlog_monitor::MonitorParser;
-use azlog_schema::{BatchBuilder, DEFAULT_BATCH_ROWS, Origin, RecordParser, SizeHint};
+use azlog_schema::{DEFAULT_BATCH_ROWS, Origin, RecordParser, SizeHint};
 use criterion::{Criterion, Throughput, criterion_group};
 
 /// xorshift64*: deterministic, no dependency.
@@ -159,24 +159,27 @@ fn pieces(input: &str) -> Vec<&[u8]> {
     out
 }
 
+/// Parses every piece, each into a builder sized from the piece before (as the engine sizes
+/// it); returns the rows.
+fn run(p: &mut MonitorParser, pieces: &[&[u8]], hint: &mut SizeHint) -> u64 {
+    let mut rows = 0;
+    for piece in pieces {
+        let mut out = hint.builder(piece.len(), DEFAULT_BATCH_ROWS);
+        let mut rejects = Vec::new();
+        let origin = Origin::whole_file("bench.jsonl");
+        rows += p.parse(piece, &origin, &mut out, &mut rejects).rows;
+        black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+        hint.learn(piece.len(), out.sizes());
+    }
+    rows
+}
+
 fn bench(c: &mut Criterion) {
     let (input, records) = corpus(20 << 20);
     let pieces = pieces(&input);
     let mut parser = MonitorParser::new();
-    // Each piece's builder is sized from the piece before, as the engine sizes it.
     let mut hint = SizeHint::default();
-    let mut run = |p: &mut MonitorParser| {
-        let mut rows = 0;
-        for piece in &pieces {
-            let mut out = hint.builder(piece.len(), DEFAULT_BATCH_ROWS);
-            let mut rejects = Vec::new();
-            let origin = Origin::whole_file("bench.jsonl");
-            rows += p.parse(piece, &origin, &mut out, &mut rejects).rows;
-            black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
-            hint.learn(piece.len(), out.sizes());
-        }
-        assert_eq!(rows, records);
-    };
+    let mut run = |p: &mut MonitorParser| assert_eq!(run(p, &pieces, &mut hint), records);
     let mut g = c.benchmark_group("monitor_jsonl_bytes");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(input.len() as u64));
@@ -191,21 +194,17 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
-/// `AZLOG_BENCH_ONCE=<MiB>` parses one corpus of that size once and exits (for instruction
+/// `AZLOG_BENCH_ONCE=<MiB>` parses one corpus of that size once, in the same pieces, and exits (for instruction
 /// counts under callgrind); otherwise the criterion benches run.
 fn main() {
     if let Ok(spec) = std::env::var("AZLOG_BENCH_ONCE") {
         let (input, records) = corpus(spec.parse::<usize>().unwrap_or(1) << 20);
-        let mut out = BatchBuilder::default();
-        let mut rejects = Vec::new();
-        let stats = MonitorParser::new().parse(
-            input.as_bytes(),
-            &Origin::whole_file("bench.jsonl"),
-            &mut out,
-            &mut rejects,
+        let rows = run(
+            &mut MonitorParser::new(),
+            &pieces(&input),
+            &mut SizeHint::default(),
         );
-        assert_eq!(stats.rows, records);
-        black_box(out.take_batches().map(|b| b.len()).unwrap_or(0));
+        assert_eq!(rows, records);
         return;
     }
     benches();
